@@ -1,0 +1,125 @@
+"""The shape every metric domain shares: keyed state, contributions, deltas.
+
+The engine never stores an aggregate. Each table record (one customer's state for
+one topic family) *contributes* integer amounts to series; a partition's series are
+the sum of the contributions of the records it holds. Applying an event to a record
+returns the change of that record's contributions (a delta), which the engine adds
+to the partition's running sums; after a crash or a rebalance the sums are rebuilt
+from the records themselves. One event changes exactly one record, written as one
+changelog message, so nothing can be half-applied.
+
+A contribution key is `(series, at)`:
+- `at is None`: an all-time or current value (counters, gauges such as MRR);
+- `at` an int (epoch seconds, event time): a windowed value, summed over the
+  rolling windows `(T - W, T]` of the partition clock `T`;
+- `at` a `Due(deadline)`: counted while the partition clock is past `deadline`
+  (a first-response target that has been missed).
+
+All values are integers (money in micro minor units, durations in microseconds);
+`Domain.scales` says how to turn each series into its exported unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Generic, Protocol, TypeVar
+
+Labels = tuple[tuple[str, str], ...]
+SeriesKey = tuple[str, Labels]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Due:
+    """Counted once the partition clock reaches `deadline` (epoch seconds)."""
+
+    deadline: int
+
+
+At = int | Due | None
+Key = tuple[SeriesKey, At]
+Contributions = dict[Key, int]
+
+
+def series(name: str, **labels: str) -> SeriesKey:
+    """A series key with its labels sorted by name (the order /metrics uses)."""
+    return (name, tuple(sorted(labels.items())))
+
+
+def add_into(target: Contributions, delta: Mapping[Key, int], sign: int = 1) -> None:
+    """target += sign * delta, dropping keys that reach zero."""
+    for key, value in delta.items():
+        total = target.get(key, 0) + sign * value
+        if total:
+            target[key] = total
+        else:
+            target.pop(key, None)
+
+
+def diff(old: Mapping[Key, int], new: Mapping[Key, int]) -> Contributions:
+    """new - old, without zero entries."""
+    out: Contributions = dict(new)
+    add_into(out, old, -1)
+    return out
+
+
+def total(parts: Iterable[Mapping[Key, int]]) -> Contributions:
+    out: Contributions = {}
+    for part in parts:
+        add_into(out, part)
+    return out
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"
+    STALE = "stale"
+
+
+S = TypeVar("S")
+E = TypeVar("E", contravariant=True)
+
+
+class Domain(Protocol, Generic[S, E]):  # type: ignore[misc]
+    """Pure metric logic of one topic family, keyed by customer."""
+
+    @property
+    def family(self) -> str:
+        """Topic family this domain consumes ("subscriptions", "tickets", ...)."""
+        ...
+
+    @property
+    def scales(self) -> Mapping[str, int]:
+        """Exported value = stored integer / scale, per series name (default 1)."""
+        ...
+
+    def new_state(self) -> S:
+        """State of a customer never seen before."""
+        ...
+
+    def apply(self, state: S, event: E) -> tuple[Outcome, Contributions]:
+        """Mutate `state` with `event`; return the outcome and the contribution delta.
+
+        The delta must equal contributions(after) - contributions(before) on every
+        key a read can see. STALE means nothing changed (empty delta).
+        """
+        ...
+
+    def contributions(self, state: S) -> Contributions:
+        """Everything this record contributes (used to rebuild after recovery)."""
+        ...
+
+    def prune(self, state: S, horizon: int) -> None:
+        """Forget history older than `horizon` (epoch seconds): no window can see it.
+
+        May drop windowed contributions with `at < horizon`; must keep all-time ones.
+        """
+        ...
+
+    def dump(self, state: S) -> Any:
+        """A JSON-compatible value (dicts, lists, str, int, bool, None)."""
+        ...
+
+    def load(self, data: Any) -> S:
+        """Inverse of dump."""
+        ...

@@ -1,0 +1,261 @@
+"""MRR, MRR movements, active customers and renewals from subscription events.
+
+One record per customer. Each subscription is last-writer-wins by `occurred_at`
+(CONTRACT 5); choices where the contract is silent:
+- equal `occurred_at`: the event is applied, so the later arrival wins;
+- a subscription id is scoped to its customer: the same id under another customer
+  is another subscription (moving a subscription between customers is not supported;
+  cancel it under the old customer);
+- a later non-cancel event revives a canceled subscription (a billing system's
+  "reactivate"); `subscription.canceled` itself always contributes 0;
+- `cs_renewals{outcome="canceled"}` counts a `subscription.canceled` only when it
+  ends a subscription that was not already ended by an earlier applied cancel;
+- MRR is converted at the FX rate in force when the event is applied.
+
+Money is integer micro minor units of the reporting currency (see money.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+from typing import Any
+
+from schemas.events import SubscriptionEvent
+from streams.metrics.base import Contributions, Key, Outcome, SeriesKey, series
+from streams.metrics.money import FxTable, round_div
+
+STATUSES = frozenset({"trialing", "active", "past_due", "paused", "canceled"})
+# Months per billing interval (CONTRACT 6: day 365/12, week 52/12, ..., year 1/12).
+MONTHLY_FACTOR: dict[str, Fraction] = {
+    "day": Fraction(365, 12),
+    "week": Fraction(52, 12),
+    "month": Fraction(1),
+    "quarter": Fraction(1, 3),
+    "year": Fraction(1, 12),
+}
+
+# History / totals codes. 0-6 are kept in history (event time, code, amount);
+# 7-9 are the customer-movement counts that codes NEW, CHURN, REACTIVATION imply.
+NEW, EXPANSION, CONTRACTION, CHURN, REACTIVATION, RENEWED, CANCELED = range(7)
+MOVEMENT_KINDS = ("new", "expansion", "contraction", "churn", "reactivation")
+CUSTOMER_CODES = {NEW: 7, CHURN: 8, REACTIVATION: 9}
+
+WINDOWED: tuple[SeriesKey, ...] = (
+    *(series("cs_mrr_movement", kind=k) for k in MOVEMENT_KINDS),
+    series("cs_renewals", outcome="renewed"),
+    series("cs_renewals", outcome="canceled"),
+)
+ALL_TIME: tuple[SeriesKey, ...] = (
+    *(series("cs_mrr_movement_total", kind=k) for k in MOVEMENT_KINDS),
+    series("cs_renewals_total", outcome="renewed"),
+    series("cs_renewals_total", outcome="canceled"),
+    series("cs_customer_movements_total", kind="new"),
+    series("cs_customer_movements_total", kind="churn"),
+    series("cs_customer_movements_total", kind="reactivation"),
+)
+CUSTOMER_WINDOWED = {
+    code: series("cs_customer_movements", kind=MOVEMENT_KINDS[code]) for code in CUSTOMER_CODES
+}
+CUSTOMERS_ACTIVE = series("cs_customers_active")
+SCHEDULED_CHURN = series("cs_mrr_scheduled_churn")
+MONEY_SERIES = ("cs_mrr", "cs_mrr_movement", "cs_mrr_movement_total", "cs_mrr_scheduled_churn")
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_TOTALS = 10
+
+# (occurred_at in epoch microseconds, plan, status, MRR, cancel_at_period_end, ended)
+Sub = tuple[int, str, str, int, bool, bool]
+
+
+@dataclass(slots=True)
+class SubscriptionState:
+    """One customer. `mrr` caches the sum of `subs` MRRs (not dumped)."""
+
+    subs: dict[str, Sub] = field(default_factory=dict)
+    ever_active: bool = False
+    history: list[tuple[int, int, int]] = field(default_factory=list)  # (at s, code, amount)
+    totals: list[int] = field(default_factory=lambda: [0] * _TOTALS)
+    mrr: int = 0
+
+
+def epoch_micros(moment: datetime) -> int:
+    """Exact integer microseconds since the epoch of an aware datetime."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+class SubscriptionDomain:
+    """The `subscriptions` topic family (CONTRACT 3, 6, 7)."""
+
+    family = "subscriptions"
+
+    def __init__(
+        self, fx: FxTable, counted_statuses: frozenset[str] = frozenset({"active", "past_due"})
+    ) -> None:
+        unknown = set(counted_statuses) - STATUSES
+        if unknown:
+            raise ValueError(f"unknown subscription statuses: {sorted(unknown)}")
+        self.fx = fx
+        self.counted = frozenset(counted_statuses)
+        self.scales: dict[str, int] = dict.fromkeys(MONEY_SERIES, fx.money_scale)
+        # (currency, interval) -> (num, den): micro MRR = net * num / (den * interval_count)
+        self._ratios: dict[tuple[str, str], tuple[int, int]] = {}
+        for currency in fx.currencies:
+            for interval, months in MONTHLY_FACTOR.items():
+                ratio = fx.factor(currency) * months
+                self._ratios[currency, interval] = (ratio.numerator, ratio.denominator)
+        self._plan_keys: dict[str, tuple[SeriesKey, SeriesKey]] = {}
+
+    def new_state(self) -> SubscriptionState:
+        return SubscriptionState()
+
+    def mrr_of(self, event: SubscriptionEvent) -> int:
+        """MRR this event gives its subscription (0 when not counted or canceled)."""
+        if event.type == "subscription.canceled" or event.status not in self.counted:
+            return 0
+        net = event.amount_minor * event.quantity - event.discount_minor
+        if net <= 0:
+            return 0
+        ratio = self._ratios.get((event.currency, event.interval))
+        if ratio is None:
+            self.fx.factor(event.currency)  # raises a KeyError naming the currency
+            raise KeyError(event.interval)
+        return round_div(net * ratio[0], ratio[1] * event.interval_count)
+
+    def _keys(self, plan: str) -> tuple[SeriesKey, SeriesKey]:
+        keys = self._plan_keys.get(plan)
+        if keys is None:
+            if len(self._plan_keys) > 10_000:  # bounded cache for hostile plan names
+                self._plan_keys.clear()
+            keys = self._plan_keys[plan] = (
+                series("cs_mrr", plan=plan),
+                series("cs_subscriptions_active", plan=plan),
+            )
+        return keys
+
+    def apply(self, state: SubscriptionState, event: SubscriptionEvent) -> tuple[Outcome, Contributions]:
+        micros = epoch_micros(event.occurred_at)
+        old = state.subs.get(event.subscription_id)
+        if old is not None and micros < old[0]:
+            return Outcome.STALE, {}
+        ended = event.type == "subscription.canceled"
+        mrr = self.mrr_of(event)
+        cape = event.cancel_at_period_end
+        plan = event.plan
+        status = "canceled" if ended else event.status
+        state.subs[event.subscription_id] = (micros, plan, status, mrr, cape, ended)
+
+        delta: Contributions = {}
+        old_mrr = 0
+        if old is not None and old[3]:
+            old_mrr = old[3]
+            mrr_key, subs_key = self._keys(old[1])
+            delta[mrr_key, None] = -old_mrr
+            delta[subs_key, None] = -1
+            if old[4]:
+                delta[SCHEDULED_CHURN, None] = -old_mrr
+        if mrr:
+            mrr_key, subs_key = self._keys(plan)
+            _bump(delta, (mrr_key, None), mrr)
+            _bump(delta, (subs_key, None), 1)
+            if cape:
+                _bump(delta, (SCHEDULED_CHURN, None), mrr)
+
+        at = micros // 1_000_000
+        before = state.mrr
+        after = state.mrr = before - old_mrr + mrr
+        if before != after:
+            self._movement(state, delta, at, before, after)
+        if event.type == "subscription.renewed":
+            _record(state, delta, at, RENEWED, 1)
+        elif ended and not (old is not None and old[5]):
+            _record(state, delta, at, CANCELED, 1)
+        return Outcome.APPLIED, delta
+
+    @staticmethod
+    def _movement(state: SubscriptionState, delta: Contributions, at: int, before: int, after: int) -> None:
+        if before == 0:
+            code = REACTIVATION if state.ever_active else NEW
+            state.ever_active = True
+            amount = after
+        elif after == 0:
+            code, amount = CHURN, before
+        elif after > before:
+            code, amount = EXPANSION, after - before
+        else:
+            code, amount = CONTRACTION, before - after
+        _record(state, delta, at, code, amount)
+        customer = CUSTOMER_CODES.get(code)
+        if customer is not None:
+            state.totals[customer] += 1
+            delta[ALL_TIME[customer], None] = 1
+            delta[CUSTOMER_WINDOWED[code], at] = 1
+            delta[CUSTOMERS_ACTIVE, None] = 1 if before == 0 else -1
+
+    def contributions(self, state: SubscriptionState) -> Contributions:
+        out: Contributions = {}
+        for _, plan, _, mrr, cape, _ in state.subs.values():
+            if mrr:
+                mrr_key, subs_key = self._keys(plan)
+                _bump(out, (mrr_key, None), mrr)
+                _bump(out, (subs_key, None), 1)
+                if cape:
+                    _bump(out, (SCHEDULED_CHURN, None), mrr)
+        if state.mrr:
+            out[CUSTOMERS_ACTIVE, None] = 1
+        for code, value in enumerate(state.totals):
+            if value:
+                out[ALL_TIME[code], None] = value
+        for at, code, amount in state.history:
+            _bump(out, (WINDOWED[code], at), amount)
+            if code in CUSTOMER_CODES:
+                _bump(out, (CUSTOMER_WINDOWED[code], at), 1)
+        return out
+
+    def prune(self, state: SubscriptionState, horizon: int) -> None:
+        history = state.history
+        if history and min(h[0] for h in history) < horizon:
+            state.history = [h for h in history if h[0] >= horizon]
+
+    def dump(self, state: SubscriptionState) -> dict[str, Any]:
+        """{"s": {id: [us, plan, status, mrr, cape, ended]}, "e", "h": flat, "t"}."""
+        return {
+            "s": {
+                sid: [us, plan, status, mrr, int(cape), int(ended)]
+                for sid, (us, plan, status, mrr, cape, ended) in state.subs.items()
+            },
+            "e": int(state.ever_active),
+            "h": [x for entry in state.history for x in entry],
+            "t": state.totals,
+        }
+
+    def load(self, data: dict[str, Any]) -> SubscriptionState:
+        subs: dict[str, Sub] = {
+            sid: (us, plan, status, mrr, bool(cape), bool(ended))
+            for sid, (us, plan, status, mrr, cape, ended) in data["s"].items()
+        }
+        flat = data["h"]
+        return SubscriptionState(
+            subs=subs,
+            ever_active=bool(data["e"]),
+            history=list(zip(flat[0::3], flat[1::3], flat[2::3], strict=True)),
+            totals=list(data["t"]),
+            mrr=sum(sub[3] for sub in subs.values()),
+        )
+
+
+def _bump(target: Contributions, key: Key, value: int) -> None:
+    total = target.get(key, 0) + value
+    if total:
+        target[key] = total
+    else:
+        target.pop(key, None)
+
+
+def _record(state: SubscriptionState, delta: Contributions, at: int, code: int, amount: int) -> None:
+    state.history.append((at, code, amount))
+    state.totals[code] += amount
+    delta[ALL_TIME[code], None] = amount
+    delta[WINDOWED[code], at] = amount

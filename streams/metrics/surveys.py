@@ -1,0 +1,113 @@
+"""Voice of the customer: NPS, CSAT and CES responses.
+
+Every response is applied (a second response by the same customer is another
+response, as in Delighted's reports). Ratings follow CONTRACT section 6. The record
+keeps all-time counts per survey and score (ratings and score sums derive from
+them) and, for the windows, the responses newer than the prune horizon grouped by
+(second, survey, score). Scores outside the survey's range are STALE.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from schemas.events import SCORE_RANGES, SurveyEvent
+from streams.metrics.base import Contributions, Outcome, add_into, series
+from streams.metrics.histograms import MICROS, bump, micros
+
+_RATINGS: dict[str, tuple[tuple[int, str], ...]] = {
+    # (lowest score of the band, rating), highest band first
+    "nps": ((9, "promoter"), (7, "passive"), (0, "detractor")),
+    "csat": ((4, "satisfied"), (3, "neutral"), (1, "dissatisfied")),
+    "ces": ((5, "easy"), (4, "neutral"), (1, "difficult")),
+}
+
+
+def rating(survey: str, score: int) -> str:
+    for low, name in _RATINGS[survey]:
+        if score >= low:
+            return name
+    raise ValueError(f"{survey} score {score} out of range")
+
+
+@dataclass(slots=True)
+class SurveyState:
+    #: survey -> number of responses per score (index = score)
+    counts: dict[str, list[int]] = field(default_factory=dict)
+    #: survey -> responses with a non-blank comment
+    comments: dict[str, int] = field(default_factory=dict)
+    #: (epoch second, survey, score) -> responses, newer than the prune horizon
+    recent: dict[tuple[int, str, int], int] = field(default_factory=dict)
+
+
+def _response(at: int, survey: str, score: int, n: int) -> Contributions:
+    """Windowed contributions of n responses with the same second, survey, score."""
+    out: Contributions = {}
+    bump(out, series("cs_survey_responses", survey=survey, rating=rating(survey, score)), at, n)
+    bump(out, series("cs_survey_score_sum", survey=survey), at, score * n)
+    return out
+
+
+def _alltime(survey: str, score: int, n: int) -> Contributions:
+    out: Contributions = {}
+    key = series("cs_survey_responses_total", survey=survey, rating=rating(survey, score))
+    bump(out, key, None, n)
+    bump(out, series("cs_survey_score_sum_total", survey=survey), None, score * n)
+    return out
+
+
+class SurveyDomain:
+    family = "surveys"
+    scales: dict[str, int] = {}
+
+    def new_state(self) -> SurveyState:
+        return SurveyState()
+
+    def apply(self, state: SurveyState, event: SurveyEvent) -> tuple[Outcome, Contributions]:
+        survey, score = event.survey, event.score
+        low, high = SCORE_RANGES[survey]
+        if not low <= score <= high:
+            return Outcome.STALE, {}
+        at = micros(event.occurred_at) // MICROS
+        counts = state.counts.setdefault(survey, [0] * (high + 1))
+        counts[score] += 1
+        slot = (at, survey, score)
+        state.recent[slot] = state.recent.get(slot, 0) + 1
+        delta = _alltime(survey, score, 1)
+        add_into(delta, _response(at, survey, score, 1))
+        # a whitespace-only comment carries no feedback
+        if event.comment and event.comment.strip():
+            state.comments[survey] = state.comments.get(survey, 0) + 1
+            bump(delta, series("cs_survey_comments_total", survey=survey), None, 1)
+        return Outcome.APPLIED, delta
+
+    def contributions(self, state: SurveyState) -> Contributions:
+        out: Contributions = {}
+        for survey, counts in state.counts.items():
+            for score, n in enumerate(counts):
+                if n:
+                    add_into(out, _alltime(survey, score, n))
+        for survey, n in state.comments.items():
+            bump(out, series("cs_survey_comments_total", survey=survey), None, n)
+        for (at, survey, score), n in state.recent.items():
+            add_into(out, _response(at, survey, score, n))
+        return out
+
+    def prune(self, state: SurveyState, horizon: int) -> None:
+        for slot in [s for s in state.recent if s[0] < horizon]:
+            del state.recent[slot]
+
+    def dump(self, state: SurveyState) -> Any:
+        return {
+            "c": state.counts,
+            "m": state.comments,
+            "r": [[at, survey, score, n] for (at, survey, score), n in state.recent.items()],
+        }
+
+    def load(self, data: Any) -> SurveyState:
+        return SurveyState(
+            counts={k: list(v) for k, v in data["c"].items()},
+            comments=dict(data["m"]),
+            recent={(at, survey, score): n for at, survey, score, n in data["r"]},
+        )

@@ -1,0 +1,257 @@
+"""Support tickets: volume, open backlog, first response, resolution, touches.
+
+One record per customer holds all of that customer's tickets. Each ticket's
+contributions are derived from its event-time facts (`ticket_lifecycle.Ticket`), so
+`apply` re-derives only the touched ticket and returns the difference: late replies,
+resolves and reopens correct earlier counts in the windows where they were made.
+
+Edges, by design:
+- events for a ticket whose `ticket.created` has not arrived are kept and contribute
+  nothing; once the creation arrives every figure is derived as if in order.
+- customer replies and internal notes are applied (they advance the clock and the
+  ticket's activity) but change no figure.
+- `prune` folds a ticket that is not open and quiet since before the horizon (or
+  never created) into per-customer all-time totals and forgets it; its id is kept
+  as a tombstone for `tombstone_seconds`, during which later events for it are
+  STALE. After that an event for it starts a new creation-less record.
+- the first-response target is wall-clock time (overdue once the clock reaches
+  creation + target), even when a business calendar is configured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from schemas.events import TicketEvent
+from streams.metrics.base import Contributions, Due, Outcome, SeriesKey, series
+from streams.metrics.business_hours import BusinessCalendar
+from streams.metrics.histograms import MICROS, bump, from_micros, observe, scales
+from streams.metrics.ticket_lifecycle import Ticket
+
+DEFAULT_TARGETS: Mapping[str, int] = {
+    "urgent": 3600,
+    "high": 14400,
+    "normal": 86400,
+    "low": 172800,
+}
+HISTOGRAMS = ("first_response", "resolution")
+
+
+@dataclass(slots=True)
+class TicketState:
+    tickets: dict[str, Ticket] = field(default_factory=dict)
+    #: all-time contributions of retired tickets
+    retired: dict[SeriesKey, int] = field(default_factory=dict)
+    #: retired ticket id -> its last event time (epoch seconds)
+    tombstones: dict[str, int] = field(default_factory=dict)
+
+
+class TicketDomain:
+    family = "tickets"
+
+    def __init__(
+        self,
+        targets: Mapping[str, int] = DEFAULT_TARGETS,
+        schedule: BusinessCalendar | None = None,
+        *,
+        tombstone_seconds: int = 90 * 86400,
+    ) -> None:
+        self.targets = dict(targets)
+        self.schedule = schedule
+        self.tombstone_seconds = tombstone_seconds
+        names = [f"cs_{k}_seconds" for k in HISTOGRAMS]
+        names += [f"cs_{k}_window_seconds" for k in HISTOGRAMS]
+        if schedule is not None:
+            names += [f"cs_{k}_business_seconds" for k in HISTOGRAMS]
+            names += [f"cs_{k}_business_window_seconds" for k in HISTOGRAMS]
+        self.scales: Mapping[str, int] = scales(*names)
+        # apply derives a ticket's figures before and after each event: remember
+        # business durations instead of walking the calendar twice
+        self._business = lru_cache(maxsize=1 << 14)(self._business_uncached)
+
+    def new_state(self) -> TicketState:
+        return TicketState()
+
+    def apply(self, state: TicketState, event: TicketEvent) -> tuple[Outcome, Contributions]:
+        tid = event.ticket_id
+        if tid in state.tombstones:
+            return Outcome.STALE, {}
+        if event.type == "ticket.replied" and event.author is None:
+            return Outcome.STALE, {}
+        ticket = state.tickets.get(tid)
+        if ticket is None:
+            ticket = state.tickets[tid] = Ticket()
+        before = self.parts(ticket)
+        ticket.record(event)
+        after = self.parts(ticket)
+        # re-emit only the parts that changed: most events touch one or two
+        delta: Contributions = {}
+        for emit, old, new in zip(_EMITTERS, before, after, strict=True):
+            if old != new:
+                if old is not None:
+                    emit(delta, old, -1)
+                if new is not None:
+                    emit(delta, new, 1)
+        return Outcome.APPLIED, delta
+
+    def contributions(self, state: TicketState) -> Contributions:
+        out: Contributions = {(key, None): value for key, value in state.retired.items()}
+        for ticket in state.tickets.values():
+            self._emit_all(out, ticket)
+        return out
+
+    def ticket_contributions(self, ticket: Ticket) -> Contributions:
+        """Everything one ticket contributes, derived from its facts."""
+        out: Contributions = {}
+        self._emit_all(out, ticket)
+        return out
+
+    def _emit_all(self, out: Contributions, ticket: Ticket) -> None:
+        for emit, part in zip(_EMITTERS, self.parts(ticket), strict=True):
+            if part is not None:
+                emit(out, part, 1)
+
+    def parts(self, t: Ticket) -> tuple[Part, ...]:
+        """The ticket's figures, one hashable part per group of series (None: absent).
+
+        Order matches `_EMITTERS`: created, first reply, resolves, reopens, resolution,
+        touch, open, overdue. Durations carry their event second and business time.
+        """
+        if t.created is None:
+            return _NOTHING
+        ch, pr = t.channel, t.priority
+        customer = not t.by_agent
+        first_reply = self._span(ch, pr, t.created, t.replies[0]) if customer and t.replies else None
+        resolution = None
+        touch = None
+        if t.first_resolve is not None:
+            resolution = self._span(ch, pr, t.created, t.first_resolve)
+            if customer:
+                touch = (t.touch(), t.first_resolve // MICROS)
+        is_open = t.is_open()
+        overdue = None
+        target = self.targets.get(pr)
+        if is_open and customer and not t.replies and target is not None:
+            overdue = (pr, -(-(t.created + target * MICROS) // MICROS))  # ceil to seconds
+        return (
+            (ch, pr),
+            first_reply,
+            (ch, pr, t.resolves) if t.resolves else None,
+            (ch, pr, t.reopens) if t.reopens else None,
+            resolution,
+            touch,
+            (ch, pr) if is_open else None,
+            overdue,
+        )
+
+    def _span(self, ch: str, pr: str, start: int, end: int) -> Part:
+        # a reply or resolve stamped before the creation (clock skew) counts as 0 s
+        business = None if self.schedule is None else self._business(start, end)
+        return (ch, pr, max(0, end - start), end // MICROS, business)
+
+    def _business_uncached(self, start: int, end: int) -> int:
+        assert self.schedule is not None
+        return self.schedule.business_seconds(from_micros(start), from_micros(end))
+
+    def prune(self, state: TicketState, horizon: int) -> None:
+        """Retire quiet closed tickets into all-time totals; age out tombstones."""
+        horizon_us = horizon * MICROS
+        for tid, ticket in list(state.tickets.items()):
+            if not ticket.closed_before(horizon_us):
+                continue
+            for (key, at), value in self.ticket_contributions(ticket).items():
+                if at is None:
+                    total = state.retired.get(key, 0) + value
+                    if total:
+                        state.retired[key] = total
+                    else:
+                        state.retired.pop(key, None)
+            assert ticket.last is not None
+            state.tombstones[tid] = ticket.last // MICROS
+            del state.tickets[tid]
+        oldest = horizon - self.tombstone_seconds
+        for tid in [t for t, last in state.tombstones.items() if last < oldest]:
+            del state.tombstones[tid]
+
+    def dump(self, state: TicketState) -> Any:
+        return {
+            "t": {tid: t.dump() for tid, t in state.tickets.items()},
+            "r": [[name, [list(p) for p in labels], v] for (name, labels), v in state.retired.items()],
+            "x": state.tombstones,
+        }
+
+    def load(self, data: Any) -> TicketState:
+        return TicketState(
+            tickets={tid: Ticket.load(row) for tid, row in data["t"].items()},
+            retired={(name, tuple((k, v) for k, v in labels)): value for name, labels, value in data["r"]},
+            tombstones=dict(data["x"]),
+        )
+
+
+Part = tuple[Any, ...] | None
+_NOTHING: tuple[Part, ...] = (None,) * 8
+
+
+@lru_cache(maxsize=1024)
+def _total(event: str, ch: str, pr: str) -> SeriesKey:
+    return series("cs_tickets_total", event=event, channel=ch, priority=pr)
+
+
+def _created(out: Contributions, part: Any, sign: int) -> None:
+    bump(out, _total("created", *part), None, sign)
+
+
+def _durations(kind: str, first_reply: bool) -> Emitter:
+    names = [f"cs_{kind}_{x}seconds" for x in ("", "window_", "business_", "business_window_")]
+
+    def emit(out: Contributions, part: Any, sign: int) -> None:
+        ch, pr, elapsed, at, business = part
+        if first_reply:
+            bump(out, _total("first_replied", ch, pr), None, sign)
+        cp = (("channel", ch), ("priority", pr))
+        observe(out, names[0], elapsed, None, cp, sign)
+        observe(out, names[1], elapsed, at, (), sign)
+        if business is not None:
+            observe(out, names[2], business, None, cp, sign)
+            observe(out, names[3], business, at, (), sign)
+
+    return emit
+
+
+def _count(event: str) -> Emitter:
+    def emit(out: Contributions, part: Any, sign: int) -> None:
+        ch, pr, n = part
+        bump(out, _total(event, ch, pr), None, sign * n)
+
+    return emit
+
+
+def _touch(out: Contributions, part: Any, sign: int) -> None:
+    touch, at = part
+    bump(out, series("cs_tickets_resolved", touch=touch), at, sign)
+
+
+def _open(out: Contributions, part: Any, sign: int) -> None:
+    ch, pr = part
+    bump(out, series("cs_tickets_open", channel=ch, priority=pr), None, sign)
+
+
+def _overdue(out: Contributions, part: Any, sign: int) -> None:
+    pr, deadline = part
+    bump(out, series("cs_tickets_first_response_overdue", priority=pr), Due(deadline), sign)
+
+
+Emitter = Callable[[Contributions, Any, int], None]
+_EMITTERS: tuple[Emitter, ...] = (
+    _created,
+    _durations("first_response", first_reply=True),
+    _count("resolved"),
+    _count("reopened"),
+    _durations("resolution", first_reply=False),
+    _touch,
+    _open,
+    _overdue,
+)
