@@ -1,0 +1,1 @@
+"""Deterministic synthetic customer-success events (see streams.simulator)."""

@@ -1,0 +1,15 @@
+"""A pure, deterministic generator of realistic cspulse events, for demos and load.
+
+    sim = Simulator(SimConfig(seed=7, customers=500, start=datetime(2026, 1, 1, tzinfo=UTC)))
+    for record in sim.events():  # infinite, in emission order
+        publish(f"cs.{record.family}", key=record.key, value=record.value)
+
+No Kafka here: records carry the topic family, key and value bytes. The same config
+gives byte-identical output. Implementation in streams.simulation.
+"""
+
+from streams.simulation.config import DEFAULT_MIX, FAMILIES, SimConfig, SimRecord
+from streams.simulation.engine import Simulator
+from streams.simulation.faults import DEFECTS
+
+__all__ = ["DEFAULT_MIX", "DEFECTS", "FAMILIES", "SimConfig", "SimRecord", "Simulator"]
