@@ -1,0 +1,150 @@
+"""`cspulse` command line: worker, simulate, produce, report, topics."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from streams.settings import Settings, load_settings
+
+EPILOG = (
+    "Configuration comes from CSPULSE_* environment variables (see the README's "
+    "configuration table and .env.example)."
+)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings(None)
+    except ValidationError as exc:
+        lines = [f"  CSPULSE_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()]
+        sys.exit("cspulse: invalid configuration\n" + "\n".join(lines))
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cspulse",
+        description="Real-time customer-success metrics from Kafka events.",
+        epilog=EPILOG,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    worker = sub.add_parser(
+        "worker",
+        help="run a stream-processing worker (scale out by starting more)",
+        description="Consume the cs.* topics, keep metric state, serve /metrics.",
+        epilog=EPILOG,
+    )
+    worker.add_argument("--web-port", type=int, help="override CSPULSE_WEB_PORT for this worker")
+    worker.add_argument("--data-dir", help="override CSPULSE_DATA_DIR (one per worker)")
+    worker.add_argument("--loglevel", help="override CSPULSE_LOG_LEVEL (debug, info, warning)")
+
+    sim = sub.add_parser(
+        "simulate",
+        help="publish realistic synthetic events (live rate or a burst)",
+        description=(
+            "Generate subscription, payment, ticket and survey events per the contract. "
+            "Either --rate (live: event time is now, paced to wall clock, until Ctrl-C or "
+            "--count) or --count alone (a burst of history ending now, with a progress bar)."
+        ),
+        epilog=EPILOG,
+    )
+    mode = sim.add_argument_group("mode")
+    mode.add_argument("--rate", type=float, help="events per second, live")
+    mode.add_argument("--count", type=_positive_int, help="number of events to publish")
+    sim.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    sim.add_argument("--customers", type=_positive_int, default=1000, help="customers (default 1000)")
+    sim.add_argument("--churn-rate", type=_share, default=0.02, help="cancel chance per step")
+    sim.add_argument("--expansion-rate", type=_share, default=0.05, help="upgrade chance per step")
+    sim.add_argument("--contraction-rate", type=_share, default=0.03, help="downgrade chance")
+    sim.add_argument(
+        "--mix", help="topic shares, e.g. subscriptions=0.25,payments=0.25,tickets=0.35,surveys=0.15"
+    )
+    sim.add_argument("--span", default="7d", help="event-time span of a burst, ending now (default 7d)")
+    sim.add_argument("--out-of-order", type=_share, default=0.0, help="share of late events")
+    sim.add_argument("--duplicates", type=_share, default=0.0, help="share sent twice")
+    sim.add_argument("--bad-records", type=_share, default=0.0, help="share of invalid records")
+    sim.add_argument("--out", metavar="FILE.jsonl", help="write to a file instead of Kafka")
+    sim.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    produce = sub.add_parser(
+        "produce",
+        help="validate a JSONL file of events and publish the valid ones",
+        description=(
+            "Each line is one event. Valid events go to their family's topic keyed by "
+            "customer_id; rejected lines are listed with their line number and reason and "
+            "not published (unless --send-invalid). Exit status 3 when lines were rejected."
+        ),
+        epilog=EPILOG,
+    )
+    produce.add_argument("file", metavar="FILE.jsonl", help="events, one JSON object per line ('-' = stdin)")
+    produce.add_argument("--topic", help="publish every line to this topic instead of by type")
+    produce.add_argument(
+        "--send-invalid",
+        action="store_true",
+        help="also publish rejected lines unchanged, for the worker to dead-letter (testing)",
+    )
+    produce.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    report = sub.add_parser(
+        "report",
+        help="compute every metric offline from a JSONL file or the topics",
+        description=(
+            "Runs the engine's own domain code with no broker (FILE) or over the topics "
+            "read back from the beginning (--from-topics). --json prints the series exactly "
+            "as /metrics reads summed across workers."
+        ),
+        epilog=EPILOG,
+    )
+    report.add_argument("file", nargs="?", metavar="FILE.jsonl", help="events ('-' = stdin)")
+    report.add_argument("--from-topics", action="store_true", help="read the cs.* topics instead")
+    report.add_argument("--json", action="store_true", help="flat JSON of every series")
+
+    topics = sub.add_parser("topics", help="create or describe the engine's topics", epilog=EPILOG)
+    topics.add_argument("action", choices=["create", "describe"])
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = _settings()
+    if args.command == "worker":
+        from streams.commands.worker import run_worker
+
+        return run_worker(settings, args)
+    if args.command == "simulate":
+        from streams.commands.simulate import run_simulate
+
+        return run_simulate(settings, args)
+    if args.command == "produce":
+        from streams.commands.produce import run_produce
+
+        return run_produce(settings, args)
+    if args.command == "report":
+        from streams.commands.report import run_report
+
+        return run_report(settings, args)
+    from streams.commands.topics import run_topics
+
+    return run_topics(settings, args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

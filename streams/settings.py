@@ -1,0 +1,180 @@
+"""One frozen settings object, read from `CSPULSE_*` variables (or a passed mapping)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_duration(text: str | int | float) -> int:
+    """'90s', '5m', '24h', '7d', '2w' or a number of seconds -> seconds."""
+    if isinstance(text, int | float):
+        return int(text)
+    if text.strip().isdigit():
+        return int(text)
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"not a duration: {text!r} (use e.g. 90s, 5m, 24h, 7d)")
+    return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+def _split(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return list(value)
+
+
+class Settings(BaseSettings):
+    """Every knob of a cspulse worker; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="CSPULSE_", frozen=True, extra="ignore")
+
+    app_id: str = "cspulse"
+    broker: str = "kafka://127.0.0.1:9092"
+    partitions: int = Field(default=4, ge=1)
+    replication_factor: int = Field(default=1, ge=1)
+    topic_subscriptions: str = "cs.subscriptions"
+    topic_payments: str = "cs.payments"
+    topic_surveys: str = "cs.surveys"
+    topic_tickets: str = "cs.tickets"
+    topic_usage: str = "cs.usage"
+    topic_costs: str = "cs.costs"
+    topic_deadletter: str = "cs.deadletter"
+    store: str = "memory://"
+    data_dir: str = ".stack/worker"
+    web_bind: str = "127.0.0.1"
+    web_port: int = Field(default=6066, ge=1, le=65535)
+    reporting_currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    fx_rates: dict[str, str] = Field(
+        default_factory=lambda: {"EUR": "1.08", "GBP": "1.27", "JPY": "0.0067", "CAD": "0.73"}
+    )
+    windows: Annotated[dict[str, int], NoDecode] = Field(
+        default_factory=lambda: {"1h": 3600, "24h": 86400, "7d": 604800, "30d": 2592000}
+    )
+    dedupe_horizon: Annotated[int, NoDecode] = 7 * 86400
+    max_clock_skew: Annotated[int, NoDecode] = 300
+    counted_statuses: Annotated[frozenset[str], NoDecode] = frozenset({"active", "past_due"})
+    frt_targets: Annotated[dict[str, int], NoDecode] = Field(
+        default_factory=lambda: {"urgent": 3600, "high": 14400, "normal": 86400, "low": 172800}
+    )
+    business_hours: str = ""
+    redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+    session_timeout: Annotated[int, NoDecode] = 30
+    commit_interval: float = Field(default=2.8, gt=0)
+    batch_size: int = Field(default=2000, ge=1)
+    batch_within: float = Field(default=0.2, gt=0)
+    faust_sensor: bool = True
+    label_limit: int = Field(default=50, ge=1)
+    log_level: str = "info"
+
+    @field_validator("fx_rates", mode="before")
+    @classmethod
+    def _fx(cls, value: Any) -> dict[str, str]:
+        if isinstance(value, str):
+            try:
+                value = json.loads(value) if value.strip() else {}
+            except json.JSONDecodeError as exc:
+                raise ValueError(f'fx_rates must be a JSON object like {{"EUR": "1.08"}}: {exc}') from None
+        if not isinstance(value, Mapping):
+            raise ValueError('fx_rates must be a JSON object like {"EUR": "1.08"}')
+        out = {}
+        for code, rate in value.items():
+            if not re.fullmatch(r"[A-Z]{3}", str(code)):
+                raise ValueError(f"fx_rates: {code!r} is not an ISO 4217 code")
+            try:
+                dec = Decimal(str(rate))
+            except InvalidOperation:
+                raise ValueError(f"fx_rates[{code}]: {rate!r} is not a number") from None
+            if not dec.is_finite() or dec <= 0:
+                raise ValueError(f"fx_rates[{code}]: rate must be positive, got {rate!r}")
+            out[str(code)] = str(rate)
+        return out
+
+    @field_validator("windows", mode="before")
+    @classmethod
+    def _windows(cls, value: Any) -> dict[str, int]:
+        names = _split(value) if isinstance(value, str | list | tuple) else list(value)
+        out = {name: parse_duration(name) for name in names}
+        if not out or min(out.values()) < 24:
+            raise ValueError("windows: give at least one window of 24s or more, e.g. 1h,24h")
+        return out
+
+    @field_validator("dedupe_horizon", "max_clock_skew", "session_timeout", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> int:
+        return parse_duration(value)
+
+    @field_validator("counted_statuses", mode="before")
+    @classmethod
+    def _statuses(cls, value: Any) -> frozenset[str]:
+        allowed = {"trialing", "active", "past_due", "paused", "canceled"}
+        out = frozenset(_split(value))
+        if not out <= allowed:
+            raise ValueError(f"counted_statuses: unknown {sorted(out - allowed)}; use {allowed}")
+        return out
+
+    @field_validator("frt_targets", mode="before")
+    @classmethod
+    def _targets(cls, value: Any) -> dict[str, int]:
+        if isinstance(value, str):
+            pairs = [p.split("=", 1) for p in _split(value)]
+            if any(len(p) != 2 for p in pairs):
+                raise ValueError("frt_targets: use priority=duration pairs, e.g. urgent=1h,high=4h")
+            value = {k.strip(): v.strip() for k, v in pairs}
+        out = {k: parse_duration(v) for k, v in dict(value).items()}
+        missing = {"urgent", "high", "normal", "low"} - out.keys()
+        if missing:
+            raise ValueError(f"frt_targets: missing priorities {sorted(missing)}")
+        return out
+
+    @field_validator("broker")
+    @classmethod
+    def _broker(cls, value: str) -> str:
+        if "://" not in value:
+            value = f"kafka://{value}"
+        return value
+
+    @field_validator("store")
+    @classmethod
+    def _store(cls, value: str) -> str:
+        if not value.startswith(("memory://", "rocksdb://")):
+            raise ValueError("store must be memory:// or rocksdb://")
+        return value
+
+    @property
+    def bootstrap(self) -> str:
+        """host:port list for plain Kafka clients."""
+        return ",".join(part.split("://", 1)[-1] for part in self.broker.split(";"))
+
+    @property
+    def family_topics(self) -> dict[str, str]:
+        return {
+            "subscriptions": self.topic_subscriptions,
+            "payments": self.topic_payments,
+            "surveys": self.topic_surveys,
+            "tickets": self.topic_tickets,
+            "usage": self.topic_usage,
+            "costs": self.topic_costs,
+        }
+
+    def rekey_topic(self, family: str) -> str:
+        """Where records keyed by the wrong customer are re-published, correctly keyed."""
+        return f"{self.app_id}.{self.family_topics[family]}.rekeyed"
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Settings from `env` (a mapping of CSPULSE_* names) or from the process environment."""
+    if env is None:
+        return Settings()
+    prefix = "CSPULSE_"
+    values = {k[len(prefix) :].lower(): v for k, v in env.items() if k.startswith(prefix)}
+    return Settings(**values)  # type: ignore[arg-type]  # strings, parsed by validators
