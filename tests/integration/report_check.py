@@ -1,0 +1,43 @@
+"""Run `cspulse report --from-topics --json` the way a user would, and compare."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import orjson
+
+from tests.integration.stack import NOT_STATE
+
+
+def report_from_topics(env: dict[str, str]) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, "-m", "streams.cli", "report", "--from-topics", "--json"],
+        env={**os.environ, **env},
+        capture_output=True,
+        check=True,
+        timeout=600,
+    )
+    series: dict[str, float] = orjson.loads(out.stdout)
+    return {k: v for k, v in series.items() if not k.startswith(NOT_STATE)}
+
+
+def simulate(env: dict[str, str], *args: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "streams.cli", "simulate", "--no-progress", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        check=True,
+        timeout=600,
+    )
+
+
+def differences(got: dict[str, float], want: dict[str, float], prefixes: tuple[str, ...] = ("cs_",)) -> dict:
+    keys = {k for k in set(got) | set(want) if k.startswith(prefixes)}
+    out = {}
+    for k in sorted(keys):
+        a, b = got.get(k, 0.0), want.get(k, 0.0)
+        if abs(a - b) > 1e-6 * max(1.0, abs(b)):
+            out[k] = (a, b)
+    return out

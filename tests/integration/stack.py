@@ -1,0 +1,175 @@
+"""Helpers for tests against the real local stack (scripts/stack start)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from streams.metrics.aggregate import flat_name
+
+# The stack's own port variables (scripts/stack) move the tests with it.
+BOOTSTRAP = os.environ.get(
+    "CSPULSE_TEST_BOOTSTRAP", f"127.0.0.1:{os.environ.get('CSPULSE_KAFKA_PORT', '9092')}"
+)
+REDIS_URL = f"redis://127.0.0.1:{os.environ.get('CSPULSE_REDIS_PORT', '6379')}/0"
+PROMETHEUS_URL = f"http://127.0.0.1:{os.environ.get('CSPULSE_PROMETHEUS_PORT', '9090')}"
+# Series that are per-process observations, not sums of state.
+NOT_STATE = ("cs_event_lag_seconds", "cs_build_info", "cs_last_event_timestamp_seconds")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def broker_up() -> bool:
+    host, port = BOOTSTRAP.rsplit(":", 1)
+    try:
+        with socket.create_connection((host, int(port)), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def isolated_env(partitions: int = 4, **extra: str) -> dict[str, str]:
+    """CSPULSE_* settings with topic names and app id of their own."""
+    uid = uuid.uuid4().hex[:8]
+    env = {
+        "CSPULSE_APP_ID": f"cspulse-test-{uid}",
+        "CSPULSE_BROKER": f"kafka://{BOOTSTRAP}",
+        "CSPULSE_PARTITIONS": str(partitions),
+        "CSPULSE_BATCH_WITHIN": "0.05",
+        "CSPULSE_REDIS_URL": REDIS_URL,
+    }
+    for family in ("subscriptions", "payments", "surveys", "tickets", "usage", "costs", "deadletter"):
+        env[f"CSPULSE_TOPIC_{family.upper()}"] = f"t{uid}.cs.{family}"
+    env.update(extra)
+    return env
+
+
+@dataclass
+class WorkerProcess:
+    env: dict[str, str]
+    port: int
+    data_dir: Path
+    log: Path
+    proc: subprocess.Popen[bytes] | None = None
+    _logf: object = field(default=None, repr=False)
+
+    def start(self) -> WorkerProcess:
+        full = {**os.environ, **self.env, "CSPULSE_WEB_PORT": str(self.port)}
+        full["CSPULSE_DATA_DIR"] = str(self.data_dir)
+        logf = open(self.log, "ab")  # noqa: SIM115 - closed in stop()
+        self._logf = logf
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streams.cli", "worker"],
+            env=full,
+            stdout=logf,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        return self
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+        if self._logf:
+            self._logf.close()  # type: ignore[attr-defined]
+            self._logf = None
+
+    def kill(self) -> None:
+        self.stop(signal.SIGKILL)
+
+    def metrics_text(self) -> str:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=5) as resp:
+            return resp.read().decode()
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+def parse_metrics(text: str) -> dict[str, float]:
+    """State series summed without (instance, partition), keyed like report --json."""
+    out: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if not sample.name.startswith("cs_") or sample.name.startswith(NOT_STATE):
+                continue
+            if sample.name.endswith("_created"):
+                continue
+            labels = tuple(
+                sorted((k, v) for k, v in sample.labels.items() if k not in ("partition", "instance"))
+            )
+            key = flat_name((sample.name, labels))
+            out[key] = out.get(key, 0.0) + sample.value
+    return out
+
+
+def scrape_sum(workers: list[WorkerProcess]) -> dict[str, float]:
+    total: dict[str, float] = {}
+    for w in workers:
+        for k, v in parse_metrics(w.metrics_text()).items():
+            total[k] = total.get(k, 0.0) + v
+    return total
+
+
+def wait_for(
+    check: Callable[[], bool], timeout: float, what: str, workers: list[WorkerProcess] | None = None
+) -> None:
+    deadline = time.monotonic() + timeout
+    last_exc: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except Exception as exc:  # worker not up yet
+            last_exc = exc
+        time.sleep(0.5)
+    logs = "\n\n".join(w.log_tail() for w in workers or [])
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last error: {last_exc})\n{logs}")
+
+
+def run(coro):  # type: ignore[no-untyped-def]
+    return asyncio.run(coro)
+
+
+def drain_rate(
+    workers: list[WorkerProcess], count: Callable[[dict[str, float]], float], total: int, timeout: float
+) -> float:
+    """Wait until `count` of the summed scrape reaches `total`; events/s from the first one seen."""
+    deadline = time.monotonic() + timeout
+    first: tuple[float, float] | None = None
+    while time.monotonic() < deadline:
+        try:
+            seen = count(scrape_sum(workers))
+        except OSError:  # not serving yet
+            seen = 0.0
+        now = time.monotonic()
+        if seen and first is None:
+            first = (now, seen)
+        if seen >= total and first is not None:
+            return (seen - first[1]) / max(1e-9, now - first[0])
+        time.sleep(0.25)
+    logs = "\n\n".join(w.log_tail() for w in workers)
+    raise AssertionError(f"timed out after {timeout}s waiting for {total} records\n{logs}")

@@ -1,0 +1,281 @@
+"""The synthetic event generator: deterministic, valid, realistic, faults on demand."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import UTC, datetime, timedelta, timezone
+from functools import cache
+from typing import Any
+
+import orjson
+import pytest
+
+from schemas.decode import Decoder, Rejection
+from schemas.events import FAMILIES as EVENT_TYPES
+from streams.simulator import DEFECTS, FAMILIES, SimConfig, SimRecord, Simulator
+
+START = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
+CURRENCIES = frozenset({"USD", "EUR", "GBP", "JPY", "CAD"})
+SIM_TYPES = {kind for family in FAMILIES for kind in EVENT_TYPES[family]}
+
+
+def config(**changes: Any) -> SimConfig:
+    base: dict[str, Any] = {"seed": 7, "customers": 300, "start": START, "mean_gap_s": 60.0}
+    return SimConfig(**{**base, **changes})
+
+
+@cache
+def sample(n: int = 20_000, **changes: Any) -> tuple[SimRecord, ...]:
+    return tuple(Simulator(config(**changes)).take(n))
+
+
+def load(record: SimRecord) -> dict[str, Any]:
+    event: dict[str, Any] = orjson.loads(record.value)
+    return event
+
+
+def at(event: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(event["occurred_at"])
+
+
+def valid(records: tuple[SimRecord, ...]) -> list[tuple[SimRecord, dict[str, Any]]]:
+    return [(r, load(r)) for r in records if r.valid]
+
+
+@cache
+def parsed(n: int = 20_000, **changes: Any) -> list[tuple[SimRecord, dict[str, Any]]]:
+    """The valid records of `sample(n, **changes)` with their events (do not mutate)."""
+    return valid(sample(n, **changes))
+
+
+def test_same_seed_gives_identical_bytes() -> None:
+    faulty = {"out_of_order": 0.1, "duplicates": 0.1, "bad_records": 0.1}
+    first = Simulator(config(**faulty)).take(3000)
+    assert first == Simulator(config(**faulty)).take(3000)
+    assert first != Simulator(config(seed=8, **faulty)).take(3000)
+
+
+def test_take_resumes_the_stream() -> None:
+    sim = Simulator(config(duplicates=0.2, out_of_order=0.2, bad_records=0.2))
+    assert sim.take(500) + sim.take(500) == Simulator(sim.config).take(1000)
+
+
+def test_faults_leave_the_valid_stream_unchanged() -> None:
+    clean = [r.value for r in sample(7000)]
+    noisy = Simulator(config(out_of_order=0.2, duplicates=0.2, bad_records=0.2)).take(6000)
+    emitted = {r.value for r in noisy if r.valid}
+    assert emitted <= set(clean)
+    assert set(clean[:2500]) <= emitted  # late ones are at most late_by_s (~60 events) late
+
+
+def test_every_valid_record_decodes_with_its_key() -> None:
+    records = sample(12_000, currencies=("USD", "EUR", "GBP", "JPY", "CAD"))
+    decoders = {family: Decoder(family, CURRENCIES) for family in FAMILIES}
+    now = max(at(event) for _, event in valid(records))
+    for record, event in valid(records):
+        decoded = decoders[record.family].decode(record.value, now)
+        assert not isinstance(decoded, Rejection), (decoded, record.value)
+        assert record.key == decoded.customer_id.encode() == event["customer_id"].encode()
+        assert event["type"] in EVENT_TYPES[record.family]
+
+
+def test_ids_are_unique_and_well_formed() -> None:
+    events = [event for _, event in parsed()]
+    assert len({e["event_id"] for e in events}) == len(events)
+    assert all(e["event_id"].startswith("sim-7-") for e in events)
+    assert all(len(e["customer_id"]) == 10 and e["customer_id"].startswith("cus_") for e in events)
+    payments = [e["payment_id"] for e in events if "payment_id" in e]
+    assert len(set(payments)) == len(payments)
+    created = [e["subscription_id"] for e in events if e["type"] == "subscription.created"]
+    assert len(set(created)) == len(created)
+    tickets = [e["ticket_id"] for e in events if e["type"] == "ticket.created"]
+    assert len(set(tickets)) == len(tickets)
+
+
+def test_event_time_starts_at_start_and_advances_by_the_mean_gap() -> None:
+    times = [at(event) for _, event in parsed()]
+    assert times[0] == START
+    assert times == sorted(times)  # no faults: emission order is event-time order
+    mean_gap = (times[-1] - times[0]).total_seconds() / (len(times) - 1)
+    assert mean_gap == pytest.approx(60.0, rel=0.05)
+
+
+def test_start_in_another_zone_is_the_same_instant() -> None:
+    local = START.astimezone(timezone(timedelta(hours=-5)))
+    assert Simulator(config(start=local)).take(200) == list(sample(200))
+
+
+@pytest.mark.parametrize(
+    "mix",
+    [
+        None,
+        {"subscriptions": 0.1, "payments": 0.1, "tickets": 0.2, "surveys": 0.6},
+        {"tickets": 1.0},
+    ],
+)
+def test_family_mix(mix: dict[str, float] | None) -> None:
+    cfg = config() if mix is None else config(mix=mix)
+    counts = Counter(r.family for r in Simulator(cfg).take(10_000))
+    total = sum(cfg.mix.values())
+    for family in FAMILIES:
+        assert counts[family] / 10_000 == pytest.approx(cfg.mix.get(family, 0) / total, abs=0.02)
+
+
+def test_all_event_types_and_statuses_appear() -> None:
+    events = [event for _, event in parsed(5000)]
+    assert {e["type"] for e in events} == SIM_TYPES
+    statuses = {e["status"] for _, e in parsed() if "status" in e}
+    assert statuses == {"trialing", "active", "past_due", "paused", "canceled"}
+    assert {e["survey"] for e in events if "survey" in e} == {"nps", "csat", "ces"}
+    assert any(e.get("ticket_id") for e in events if e["type"] == "survey.responded")
+    assert any(e.get("initiated_by") == "agent" for e in events)
+    assert any(e.get("public") is False for e in events)
+    assert any(e.get("cancel_at_period_end") for e in events)
+    assert {e["kind"] for e in events if "kind" in e} == {"recurring", "one_time"}
+
+
+def test_realistic_shapes() -> None:
+    events = [event for _, event in parsed()]
+    payments = Counter(e["type"] for e in events if e["type"].startswith("payment."))
+    failed = payments["payment.failed"] / (payments["payment.failed"] + payments["payment.succeeded"])
+    assert 0.02 < failed < 0.15
+    assert 0.002 < payments["payment.refunded"] / sum(payments.values()) < 0.05
+    nps = [e["score"] for e in events if e.get("survey") == "nps"]
+    score = 100 * (sum(s >= 9 for s in nps) - sum(s <= 6 for s in nps)) / len(nps)
+    assert 15 < score < 45
+    created = [e for e in events if e["type"] == "ticket.created"]
+    assert 0.02 < sum(e["initiated_by"] == "agent" for e in created) / len(created) < 0.09
+    currencies = {e["currency"] for e in events if "currency" in e}
+    assert currencies == {"USD", "EUR", "GBP"}
+
+
+def test_tickets_are_causal_and_answered_faster_when_urgent() -> None:
+    lifecycles: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    resolved_at: dict[str, datetime] = {}
+    surveys = []
+    for _, event in parsed():
+        if "ticket_id" in event and event["type"] != "survey.responded":
+            lifecycles[event["ticket_id"]].append(event)
+        elif event.get("ticket_id"):
+            surveys.append(event)
+    first_reply: dict[str, list[float]] = defaultdict(list)
+    for events in lifecycles.values():
+        created, *rest = events
+        assert created["type"] == "ticket.created"
+        times = [at(e) for e in events]
+        assert times == sorted(times)
+        resolved = False
+        for event in rest:
+            assert event["type"] != "ticket.created"
+            assert event["type"] != "ticket.reopened" or resolved
+            resolved = event["type"] == "ticket.resolved" or (resolved and event["type"] != "ticket.reopened")
+            if event["type"] == "ticket.resolved":
+                resolved_at.setdefault(event["ticket_id"], at(event))
+        agent = [e for e in rest if e.get("author") == "agent" and e["public"]]
+        if agent and created["initiated_by"] == "customer":
+            delay = (at(agent[0]) - at(created)).total_seconds()
+            first_reply[created["priority"]].append(delay)
+    for survey in surveys:  # a CSAT about a ticket comes after its resolution
+        assert at(survey) >= resolved_at[survey["ticket_id"]]
+    median = {p: sorted(d)[len(d) // 2] for p, d in first_reply.items()}
+    assert median["urgent"] < median["high"] < median["normal"] < median["low"]
+    assert 60 < median["urgent"] < 3600 < median["normal"] < 86_400
+
+
+def test_subscriptions_are_causal_and_carry_full_state() -> None:
+    history: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for _, event in parsed():
+        if "subscription_id" in event and event["type"].startswith("subscription."):
+            history[event["subscription_id"]].append(event)
+    for events in history.values():
+        assert events[0]["type"] == "subscription.created"
+        assert [e["type"] for e in events].count("subscription.canceled") <= 1
+        assert events[-1]["type"] == "subscription.canceled" or all(e["status"] != "canceled" for e in events)
+        assert {(e["customer_id"], e["currency"]) for e in events} == {
+            (events[0]["customer_id"], events[0]["currency"])
+        }
+        for e in events:
+            assert 1 <= e["quantity"] <= 50
+            assert 0 <= e["discount_minor"] < e["amount_minor"] * e["quantity"]
+
+
+def test_payments_follow_their_subscription() -> None:
+    currency: dict[str, str] = {}
+    for _, event in parsed():
+        if event["type"].startswith("subscription."):
+            currency[event["subscription_id"]] = event["currency"]
+        elif event["type"].startswith("payment.") and "subscription_id" in event:
+            assert currency[event["subscription_id"]] == event["currency"]
+            assert event["kind"] == "recurring"
+            assert (event["type"] == "payment.failed") == ("failure_reason" in event)
+
+
+def test_duplicates_late_events_and_bad_records_match_their_shares() -> None:
+    records = sample(20_000, out_of_order=0.1, late_by_s=1800.0, duplicates=0.05, bad_records=0.04)
+    bad = [r for r in records if not r.valid]
+    assert len(bad) / len(records) == pytest.approx(0.04, abs=0.006)
+    seen: set[str] = set()
+    copies = late = 0
+    newest = START
+    for _, event in valid(records):
+        if event["event_id"] in seen:
+            copies += 1
+            continue
+        seen.add(event["event_id"])
+        when = at(event)
+        if when < newest:
+            late += 1
+            assert (newest - when).total_seconds() <= 1800.0
+        newest = max(newest, when)
+    assert copies / len(seen) == pytest.approx(0.05, abs=0.008)
+    assert late / len(seen) == pytest.approx(0.1, abs=0.015)
+
+
+def test_duplicates_repeat_the_same_bytes() -> None:
+    by_id: dict[str, set[bytes]] = defaultdict(set)
+    for record, event in parsed(5000, duplicates=0.2):
+        by_id[event["event_id"]].add(record.value)
+    assert all(len(values) == 1 for values in by_id.values())
+
+
+def test_bad_records_are_rejected_for_their_defect() -> None:
+    records = sample(8000, bad_records=0.2)
+    decoders = {family: Decoder(family, CURRENCIES) for family in FAMILIES}
+    now = datetime(2100, 1, 1, tzinfo=UTC)
+    defects: Counter[str] = Counter()
+    for record in records:
+        if record.valid:
+            continue
+        assert record.defect is not None and record.key.startswith(b"cus_")
+        defects[record.defect] += 1
+        rejection = decoders[record.family].decode(record.value, now)
+        assert isinstance(rejection, Rejection), (record.defect, record.value)
+        assert rejection.reason == DEFECTS[record.defect], (record.defect, rejection)
+    assert set(defects) == set(DEFECTS)
+
+
+def test_a_tiny_population_still_flows() -> None:
+    records = Simulator(config(customers=1, mean_gap_s=1.0)).take(3000)
+    decoders = {family: Decoder(family, CURRENCIES) for family in FAMILIES}
+    now = START + timedelta(days=1)
+    assert {r.key for r in records} == {b"cus_000000"}
+    assert not any(isinstance(decoders[r.family].decode(r.value, now), Rejection) for r in records)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"start": datetime(2026, 1, 1)},  # noqa: DTZ001 - naive on purpose
+        {"customers": 0},
+        {"mean_gap_s": 0.0},
+        {"churn_rate": 1.5},
+        {"bad_records": 1.0},
+        {"mix": {"usage": 1.0}},
+        {"mix": {"tickets": 0.0}},
+        {"currencies": ()},
+        {"currencies": ("ZZZ",)},
+    ],
+)
+def test_config_is_checked(changes: dict[str, Any]) -> None:
+    with pytest.raises(ValueError):
+        config(**changes)
