@@ -7,6 +7,7 @@ the table (one changelog message each) and send dead letters and re-keyed record
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
@@ -16,10 +17,10 @@ from typing import Any
 import faust
 from aiokafka import AIOKafkaProducer
 from faust.streams import _current_event
-from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP, EventT
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+import streams.faust_fixes  # noqa: F401  (installs the producer and consumer corrections)
 from streams.engine import Engine, build_engine
 from streams.exposition import SumsCollector
 from streams.processor import FamilyProcessor
@@ -30,16 +31,6 @@ from streams.table_store import TableStore
 log = logging.getLogger("cspulse")
 
 LAG_BUCKETS = (1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400, 172800)
-
-
-class _IdempotentProducer(faust_aiokafka.Producer):
-    """acks=all and idempotence for every send (Faust enables them only for EOS)."""
-
-    def _settings_extra(self) -> dict[str, Any]:
-        return {"acks": "all", "enable_idempotence": True}
-
-
-faust_aiokafka.Transport.Producer = _IdempotentProducer
 
 
 class FamilyTable(faust.Table):
@@ -110,6 +101,8 @@ class Worker:
             registry=self.registry,
         )
         self._producer: AIOKafkaProducer | None = None
+        self._producer_lock = asyncio.Lock()
+        self.app.on_before_shutdown.connect(self._on_shutdown)
         self.tables: dict[str, FamilyTable] = {}
         for family, proc in self.engine.processors.items():
             self._wire_family(family, proc)
@@ -150,18 +143,28 @@ class Worker:
 
     async def _changelog_producer(self) -> AIOKafkaProducer:
         """One idempotent producer for every table's changelog, started on first use."""
-        if self._producer is None:
-            producer = AIOKafkaProducer(
-                bootstrap_servers=self.settings.bootstrap,
-                acks="all",
-                enable_idempotence=True,
-                linger_ms=5,
-                max_batch_size=256 * 1024,  # well under the consumers' 1 MiB partition fetch
-                client_id=f"{self.settings.app_id}-changelog",
-            )
-            await producer.start()
-            self._producer = producer
+        async with self._producer_lock:  # every family's agent asks at once on the first batch
+            if self._producer is None:
+                producer = AIOKafkaProducer(
+                    bootstrap_servers=self.settings.bootstrap,
+                    acks="all",
+                    enable_idempotence=True,
+                    linger_ms=5,
+                    max_batch_size=256 * 1024,  # well under the consumers' 1 MiB partition fetch
+                    client_id=f"{self.settings.app_id}-changelog",
+                )
+                await producer.start()
+                self._producer = producer
         return self._producer
+
+    async def _on_shutdown(self, app: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+        # streams have stopped by now (stream_wait_empty): nothing sends after this
+        await self._stop_changelog_producer()
+
+    async def _stop_changelog_producer(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            await producer.stop()  # flushes what is still buffered
 
     def _serve_metrics(self, app: faust.App) -> None:
         from faust.web import Request, Response, View

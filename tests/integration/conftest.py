@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from streams.kafka import create_topics
 from streams.settings import load_settings
@@ -46,6 +47,10 @@ class EngineHarness:
     def topic(self, family: str) -> str:
         return self.settings.family_topics.get(family) or self.settings.topic_deadletter
 
+    def group_lag(self) -> str:
+        """Committed offset and end offset of every input partition, for failure messages."""
+        return asyncio.run(_group_lag(self.settings.app_id, list(self.settings.family_topics.values())))
+
     def close(self) -> None:
         for w in self.workers:
             w.stop()
@@ -71,6 +76,27 @@ def engine_factory(tmp_path: Path) -> Iterator[type]:
     yield make  # type: ignore[misc]
     for h in made:
         h.close()
+
+
+async def _group_lag(group: str, topics: list[str]) -> str:
+    admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+    consumer = AIOKafkaConsumer(bootstrap_servers=BOOTSTRAP)
+    await admin.start()
+    await consumer.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(group)
+        described = await admin.describe_topics(topics)
+        tps = [TopicPartition(d["topic"], p["partition"]) for d in described for p in d["partitions"]]
+        ends = await consumer.end_offsets(tps)
+        lines = []
+        for tp in sorted(ends):
+            meta = committed.get(tp)
+            offset = meta.offset if meta else None
+            lines.append(f"{tp.topic}[{tp.partition}] committed={offset} end={ends[tp]}")
+        return "\n".join(lines)
+    finally:
+        await consumer.stop()
+        await admin.close()
 
 
 async def produce_raw(records: list[tuple[str, bytes | None, bytes, int | None]]) -> None:

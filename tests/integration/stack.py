@@ -135,7 +135,11 @@ def scrape_sum(workers: list[WorkerProcess]) -> dict[str, float]:
 
 
 def wait_for(
-    check: Callable[[], bool], timeout: float, what: str, workers: list[WorkerProcess] | None = None
+    check: Callable[[], bool],
+    timeout: float,
+    what: str,
+    workers: list[WorkerProcess] | None = None,
+    detail: Callable[[], str] | None = None,
 ) -> None:
     deadline = time.monotonic() + timeout
     last_exc: Exception | None = None
@@ -147,7 +151,15 @@ def wait_for(
             last_exc = exc
         time.sleep(0.5)
     logs = "\n\n".join(w.log_tail() for w in workers or [])
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last error: {last_exc})\n{logs}")
+    extra = ""
+    if detail is not None:
+        try:
+            extra = f"\n{detail()}"
+        except Exception as exc:  # the detail is a courtesy; never hide the timeout
+            extra = f"\n(detail failed: {exc!r})"
+    raise AssertionError(
+        f"timed out after {timeout}s waiting for {what} (last error: {last_exc}){extra}\n{logs}"
+    )
 
 
 def run(coro):  # type: ignore[no-untyped-def]

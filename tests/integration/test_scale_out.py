@@ -98,7 +98,13 @@ def test_sum_across_workers_survives_rebalance_and_kill(engine_factory, store):
     asyncio.run(produce_raw(final))
     want = _expected(engine, sent + more + final)
     wait_for(lambda: _partitions(b) == {"0", "1", "2", "3"}, 90, "b owns every partition", [b])
-    wait_for(lambda: _equal(scrape_sum([b]), want), 90, "b alone has every event", [b])
+    wait_for(
+        lambda: _equal(scrape_sum([b]), want),
+        90,
+        "b alone has every event",
+        [b],
+        detail=lambda: f"got != want: {_diff(scrape_sum([b]), want)}\n{engine.group_lag()}",
+    )
     got = scrape_sum([b])
     assert _diff(got, want) == {}
 
