@@ -83,11 +83,23 @@ def headline(r: dict[str, Any]) -> dict[str, Any]:
             else (sizes[-1]["bytes_per_unit"] if sizes else None)
         ),
         "rss_bytes_per_customer_restored": sizes[-1]["bytes_per_unit"] if sizes else None,
+        # the memory-store throughput worker after all N events: the same processing at
+        # `customers` scale, where start-up and buffer overheads weigh less than at 10k
+        "rss_bytes_per_customer_processed_at_scale": _per(
+            mem.get("rss_bytes"), r.get("memory", {}).get("idle_rss_bytes"), r.get("config", {})
+        ),
         "rss_bytes_per_open_ticket": tickets["bytes_per_unit"] if tickets else None,
         "recovery_s_rocksdict": rec.get("rocksdb", {}).get("recovery_s"),
         "recovery_s_memory": rec.get("memory", {}).get("recovery_s"),
     }
     return out
+
+
+def _per(rss: int | None, idle: int | None, config: dict[str, Any]) -> float | None:
+    customers = config.get("customers")
+    if not rss or not idle or not customers:
+        return None
+    return float((rss - idle) / customers)
 
 
 def targets(flat: dict[str, Any]) -> list[dict[str, Any]]:
@@ -239,6 +251,14 @@ def rows(r: dict[str, Any]) -> list[tuple[str, str, str]]:
                     _num(proc["bytes_per_unit"], "B"),
                     f"cross-check: the worker processed {proc['events']:,} events instead of restoring "
                     f"records; RSS {fmt_bytes(proc['rss_bytes'])}",
+                )
+            )
+        if (at_scale := flat.get("rss_bytes_per_customer_processed_at_scale")) is not None:
+            out.append(
+                (
+                    f"RSS per customer at {r['config']['customers']:,}, by processing",
+                    _num(at_scale, "B"),
+                    "the memory-store throughput worker after every event, less the idle RSS",
                 )
             )
         if t := mem.get("open_tickets"):
