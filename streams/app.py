@@ -11,13 +11,14 @@ import asyncio
 import logging
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import faust
 from aiokafka import AIOKafkaProducer
 from faust.streams import _current_event
-from faust.types import TP, EventT
+from faust.types import TP
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 import streams.faust_fixes  # noqa: F401  (installs the producer and consumer corrections)
@@ -51,6 +52,24 @@ class FamilyTable(faust.Table):
         partitions = {tp.partition for tp in active_tps}
         count = self.processor.rebuild(self.items(), partitions)
         log.info("%s: rebuilt partitions %s from %d records", self.name, sorted(partitions), count)
+
+
+@dataclass(frozen=True, eq=False)
+class _Route:
+    """Where one family's records go: its processor, its table and its re-key topic."""
+
+    proc: FamilyProcessor
+    store: TableStore
+    rekey_topic: faust.TopicT
+
+
+class _Current:
+    """The little of an event Faust's rocksdb store reads to pick a partition."""
+
+    __slots__ = ("__weakref__", "message")
+
+    def __init__(self, message: Any) -> None:
+        self.message = message
 
 
 def _headers(message: Any) -> list[tuple[str, bytes]]:
@@ -104,8 +123,10 @@ class Worker:
         self._producer_lock = asyncio.Lock()
         self.app.on_before_shutdown.connect(self._on_shutdown)
         self.tables: dict[str, FamilyTable] = {}
+        self.routes: dict[str, _Route] = {}
         for family, proc in self.engine.processors.items():
             self._wire_family(family, proc)
+        self.app.cspulse_sink = self  # type: ignore[attr-defined]  # read by the batching consumer
 
     def _create_app(self) -> faust.App:
         s = self.settings
@@ -203,34 +224,55 @@ class Worker:
         self.tables[family] = table
         store = TableStore(table, self._changelog_producer)
 
+        route = _Route(proc, store, rekey_topic)
+        self.routes[main] = self.routes[rekey] = route
+
+        # Records normally reach the engine through the batching consumer
+        # (streams/faust_fixes.py); the agent subscribes the topics and is the path for
+        # anything sent to it directly (tests, or a consumer without the sink).
         async def agent(stream: faust.StreamT) -> None:
             async for events in stream.take_events(s.batch_size, s.batch_within):  # type: ignore[attr-defined]
-                await self.handle(proc, store, rekey_topic, events)
+                groups: dict[int, list[Any]] = {}
+                for event in events:  # per-partition runs, each in its arrival order
+                    groups.setdefault(event.message.partition, []).append(event.message)
+                await self.handle({route: groups})
 
         self.app.agent(topic, name=f"cspulse-{family}", concurrency=1)(agent)
 
-    async def handle(
-        self,
-        proc: FamilyProcessor,
-        store: TableStore,
-        rekey_topic: faust.TopicT,
-        events: Sequence[EventT],
-    ) -> None:
+    def handles(self, topic: str) -> bool:
+        return topic in self.routes
+
+    async def __call__(self, batches: Mapping[TP, Sequence[Any]]) -> None:
+        """The batching consumer's sink: one fetch's records, by partition, for every family."""
+        work: dict[_Route, dict[int, list[Any]]] = {}
+        for tp, records in batches.items():
+            work.setdefault(self.routes[tp.topic], {}).setdefault(tp.partition, []).extend(records)
+        await self.handle(work)
+
+    async def handle(self, work: Mapping[_Route, Mapping[int, Sequence[Any]]]) -> None:
+        """Apply each family's per-partition runs, then write the changelogs, then the rest."""
         now = datetime.now(UTC)
-        groups: dict[int, list[EventT]] = {}
-        for event in events:  # per-partition runs, each in its arrival order
-            groups.setdefault(event.message.partition, []).append(event)
         pending = []
-        for partition, group in groups.items():
-            # rocksdb reads and writes go to the partition of the "current event"
-            _current_event.set(weakref.ref(group[0]))
+        for route, groups in work.items():
+            pending.extend(await self._process(route, groups, now))
+        await asyncio.gather(*(route.store.flush() for route in work))
+        for fut in pending:
+            await fut
+
+    async def _process(self, route: _Route, groups: Mapping[int, Sequence[Any]], now: datetime) -> list[Any]:
+        proc, store = route.proc, route.store
+        pending = []
+        for partition, messages in groups.items():
+            # rocksdb reads and writes go to the partition of Faust's "current event"
+            current = _Current(messages[0])
+            _current_event.set(weakref.ref(current))  # type: ignore[arg-type]
             store.partition = partition
-            result = proc.process(partition, [e.message for e in group], store, now)
+            result = proc.process(partition, messages, store, now)
             for dead in result.deadletters:
                 pending.append(await self._send_deadletter(dead))
             for rk in result.rekeys:
                 pending.append(
-                    await rekey_topic.send(
+                    await route.rekey_topic.send(
                         key=rk.customer_id.encode(),
                         value=rk.message.value,
                         partition=rk.partition,
@@ -244,9 +286,7 @@ class Worker:
                 self.serving_errors.inc(self.serving.errors - errors)
             if result.replayed:
                 self.replayed.labels(topic=proc.topic).inc(result.replayed)
-        await store.flush()
-        for fut in pending:
-            await fut
+        return pending
 
     async def _send_deadletter(self, dead: Any) -> Any:
         m = dead.message

@@ -115,7 +115,7 @@ def test_kill_during_processing_loses_and_doubles_nothing(engine_factory):
     engine = engine_factory(partitions=2, CSPULSE_SESSION_TIMEOUT="6s", CSPULSE_COMMIT_INTERVAL="600")
     w = engine.start_worker("w")
     wait_for(lambda: w.metrics_text() is not None, 60, "worker up", [w])
-    records = _burst(engine, 0, 4000)
+    records = _burst(engine, 0, 20000)
     asyncio.run(produce_raw(records))
     want = _expected(engine, records)
     applied_key = f'cs_events_total{{outcome="applied",topic="{engine.topic("surveys")}"}}'
