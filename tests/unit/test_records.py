@@ -1,0 +1,32 @@
+"""A stored record costs about its length: the memory store keeps these bytes for hours."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+from streams.records import DeadletterRecord, Record
+
+
+def _state() -> dict[str, object]:
+    return {"subs": {f"sub_{i}": {"mrr": 12_345 * i, "plan": "pro", "status": "active"} for i in range(3)}}
+
+
+def test_dumped_records_hold_no_spare_buffer():
+    record = Record(partition=1, state=_state(), offsets={"cs.subscriptions": 42}, seen={"evt_1": 1700000000})
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        kept = [record.dumps(lambda s: s) for _ in range(1000)]
+        kept += [DeadletterRecord(0, {"cs.payments": 7}, {"schema_invalid": 3}).dumps() for _ in range(1000)]
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    payload = sum(len(b) for b in kept)
+    # orjson's own result keeps a ~4 KiB allocation per value: that would be > 8 MB here
+    assert grown < 2 * payload + 200_000, (grown, payload)
+
+
+def test_round_trip():
+    record = Record(partition=3, state=_state(), offsets={"t": 9}, seen={"e": 1}, counts=[1, 2, 3], clock=5)
+    back = Record.loads(record.dumps(lambda s: s), lambda d: d)
+    assert back == record
