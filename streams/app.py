@@ -151,6 +151,9 @@ class Worker:
             broker_heartbeat_interval=max(1.0, s.session_timeout / 10),
             broker_commit_interval=s.commit_interval,
             # changelog writes come in bursts of one per touched record: batch them
+            # at most this many records per fetch, so one batch blocks the loop (and /metrics)
+            # for a bounded time: ~0.1 s at 2,000
+            broker_max_poll_records=s.batch_size,
             producer_linger=0.005,
             producer_max_batch_size=256 * 1024,  # stays under the 1 MiB fetch size of recovery
         )
