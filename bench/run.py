@@ -382,12 +382,14 @@ class Run:
         r["targets"] = report.targets(flat)
         ordered = {**flat, **{k: v for k, v in r.items() if k not in flat}}
         report.write_json(self.plan.out, ordered)
-        md = self.plan.out.with_suffix(".md")
-        md.write_text(report.markdown(ordered))
-        if self.plan.record:
+        if self.plan.record:  # the run's section goes into RESULTS.md, not a file of its own
+            md = COMMITTED_MD
             report.update_results_md(COMMITTED_MD, ordered)
+        else:
+            md = self.plan.out.with_suffix(".md")
+            md.write_text(report.markdown(ordered))
         report.print_table(ordered, Console())
-        say(f"wrote {self.plan.out} and {md}" + (f" and {COMMITTED_MD}" if self.plan.record else ""))
+        say(f"wrote {self.plan.out} and {md}")
         return 1 if r["errors"] else 0
 
 
