@@ -18,7 +18,7 @@ from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from bench.common import BOOTSTRAP, Isolated, Scraper, Worker, say
+from bench.common import BOOTSTRAP, Isolated, Scraper, Worker, say, series_sum
 from bench.latency import Prober
 from bench.memory import RESTORE_TIMEOUT_S, restore
 from bench.state import Written
@@ -78,7 +78,13 @@ async def crash_and_restart(
         if not result["all_probes_processed"]:
             say(f"[red]{store}: a probe sent to the restarted worker was not processed[/red]")
         result["rss_after"] = worker.rss()
-        say(f"{store}: restart to processing in {result['recovery_s']:.1f} s")
+        text = await scraper.text(worker) or ""
+        # the part of the restart spent rebuilding partition sums from stored records
+        result["rebuild_s"] = series_sum(text, "cspulse_rebuild_seconds{")
+        say(
+            f"{store}: restart to processing in {result['recovery_s']:.1f} s "
+            f"(rebuilding partition sums: {result['rebuild_s']:.1f} s)"
+        )
         return result
     finally:
         worker.stop()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ class FamilyTable(faust.Table):
 
     processor: FamilyProcessor
     source_topics: frozenset[str]
+    rebuild_seconds: Gauge
 
     async def on_rebalance(
         self, assigned: set[TP], revoked: set[TP], newly_assigned: set[TP], generation_id: int = 0
@@ -50,8 +52,12 @@ class FamilyTable(faust.Table):
     async def on_recovery_completed(self, active_tps: set[TP], standby_tps: set[TP]) -> None:
         await super().on_recovery_completed(active_tps, standby_tps)
         partitions = {tp.partition for tp in active_tps}
+        started = time.monotonic()
         count = self.processor.rebuild(self.items(), partitions)
-        log.info("%s: rebuilt partitions %s from %d records", self.name, sorted(partitions), count)
+        seconds = time.monotonic() - started
+        self.rebuild_seconds.labels(table=self.name).set(seconds)
+        parts = sorted(partitions)
+        log.info("%s: rebuilt partitions %s from %d records in %.1f s", self.name, parts, count, seconds)
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,6 +103,12 @@ class Worker:
             "cspulse_replayed_skipped",
             "Records delivered again after a restart whose effects were already stored",
             ["topic"],
+            registry=self.registry,
+        )
+        self.rebuild_seconds = Gauge(
+            "cspulse_rebuild_seconds",
+            "Seconds the last rebuild of a table's partition sums from its records took",
+            ["table"],
             registry=self.registry,
         )
         info = Gauge(
@@ -223,6 +235,7 @@ class Worker:
         )
         table.processor = proc
         table.source_topics = frozenset({main, rekey})
+        table.rebuild_seconds = self.rebuild_seconds
         self.app.tables.add(table)
         self.tables[family] = table
         store = TableStore(table, self._changelog_producer)
