@@ -16,6 +16,8 @@ from typing import Any
 
 from bench.common import Isolated, Scraper, Worker, processed, say
 
+ROOT = Path(__file__).resolve().parents[1]
+
 # Components, matched against each frame's file path from the leaf upwards: a sample
 # counts for the leaf-most frame that matches (asyncio frames are skipped, so time in
 # the event loop on behalf of, say, Faust's recovery counts for Faust's recovery).
@@ -73,7 +75,7 @@ def summarise(raw: Path, top: int = 15) -> dict[str, Any]:
 
 def _where(frame: str) -> str:
     inside = frame.split(" (", 1)[1].rstrip(")") if " (" in frame else "?"
-    for marker in ("site-packages/", "/work/main/", "python3.11/"):
+    for marker in ("site-packages/", f"{ROOT}/", "python3.11/"):
         if marker in inside:
             return inside.split(marker, 1)[1]
     return inside
@@ -116,5 +118,7 @@ async def profile(
     finally:
         worker.stop()
     result = summarise(raw)
-    result["collapsed_stacks"] = str(raw)
+    # relative to the repository when inside it: results.json is committed
+    where = raw.resolve()
+    result["collapsed_stacks"] = str(where.relative_to(ROOT)) if where.is_relative_to(ROOT) else where.name
     return result
