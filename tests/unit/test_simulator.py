@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta, timezone
 from functools import cache
+from itertools import pairwise
 from typing import Any
 
 import orjson
@@ -12,6 +13,7 @@ import pytest
 
 from schemas.decode import Decoder, Rejection
 from schemas.events import FAMILIES as EVENT_TYPES
+from streams.simulation.catalog import MAX_SEATS
 from streams.simulator import DEFECTS, FAMILIES, SimConfig, SimRecord, Simulator
 
 START = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
@@ -187,6 +189,7 @@ def test_subscriptions_are_causal_and_carry_full_state() -> None:
     for _, event in parsed():
         if "subscription_id" in event and event["type"].startswith("subscription."):
             history[event["subscription_id"]].append(event)
+    seats_up = seats_down = most = 0
     for events in history.values():
         assert events[0]["type"] == "subscription.created"
         assert [e["type"] for e in events].count("subscription.canceled") <= 1
@@ -195,8 +198,15 @@ def test_subscriptions_are_causal_and_carry_full_state() -> None:
             (events[0]["customer_id"], events[0]["currency"])
         }
         for e in events:
-            assert 1 <= e["quantity"] <= 50
+            assert 1 <= e["quantity"] <= MAX_SEATS
+            most = max(most, e["quantity"])
             assert 0 <= e["discount_minor"] < e["amount_minor"] * e["quantity"]
+        for before, after in pairwise(events):
+            seats_up += after["quantity"] > before["quantity"]
+            seats_down += after["quantity"] < before["quantity"]
+    # the bound is checked on seats that do move: expansions add them, contractions remove them
+    assert seats_up > 20 and seats_down > 20, (seats_up, seats_down)
+    assert most == MAX_SEATS  # expansions reach the cap, so the upper bound is exercised
 
 
 def test_payments_follow_their_subscription() -> None:
