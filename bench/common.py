@@ -43,8 +43,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def broker_up() -> bool:
-    host, port = BOOTSTRAP.rsplit(":", 1)
+def broker_up(bootstrap: str = BOOTSTRAP) -> bool:
+    """Whether something listens at `host:port` (the integration tests use it too)."""
+    host, port = bootstrap.rsplit(":", 1)
     try:
         with socket.create_connection((host, int(port)), timeout=2):
             return True

@@ -10,16 +10,17 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from bench.common import broker_up, free_port
 from streams.kafka import create_topics
 from streams.settings import load_settings
-from tests.integration.stack import BOOTSTRAP, WorkerProcess, broker_up, free_port, isolated_env
+from tests.integration.stack import BOOTSTRAP, WorkerProcess, isolated_env
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _stack_is_up() -> None:
-    if not broker_up():
+    if not broker_up(BOOTSTRAP):
         pytest.fail(f"no Kafka broker at {BOOTSTRAP}: run `scripts/stack start` (make stack-up) first")
 
 

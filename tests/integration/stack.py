@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,21 +26,6 @@ REDIS_URL = f"redis://127.0.0.1:{os.environ.get('CSPULSE_REDIS_PORT', '6379')}/0
 PROMETHEUS_URL = f"http://127.0.0.1:{os.environ.get('CSPULSE_PROMETHEUS_PORT', '9090')}"
 # Series that are per-process observations, not sums of state.
 NOT_STATE = ("cs_event_lag_seconds", "cs_build_info", "cs_last_event_timestamp_seconds")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def broker_up() -> bool:
-    host, port = BOOTSTRAP.rsplit(":", 1)
-    try:
-        with socket.create_connection((host, int(port)), timeout=2):
-            return True
-    except OSError:
-        return False
 
 
 def isolated_env(partitions: int = 4, **extra: str) -> dict[str, str]:
