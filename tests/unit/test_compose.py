@@ -18,6 +18,8 @@ from pathlib import Path, PurePosixPath
 import pytest
 import yaml
 
+from tests.tools import promtool
+
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -70,17 +72,6 @@ def _container_ports(service: dict) -> set[int]:
         else:
             ports.add(int(str(entry).rsplit(":", 1)[-1].split("/")[0]))
     return ports
-
-
-def _promtool() -> str:
-    path = shutil.which("promtool")
-    if path is None:
-        pytest.fail(
-            "promtool not found on PATH: run scripts/install-deps (it installs the "
-            "Debian prometheus package, which ships promtool)",
-            pytrace=False,
-        )
-    return path
 
 
 def test_expected_services() -> None:
@@ -165,7 +156,7 @@ def test_config_files_resolve_to_repo_files() -> None:
 
 def test_prometheus_compose_config_is_valid() -> None:
     result = subprocess.run(
-        [_promtool(), "check", "config", "prometheus/prometheus.compose.yml"],
+        [promtool(), "check", "config", "prometheus/prometheus.compose.yml"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -6,12 +6,10 @@ CONTRACT.md section 8 vectors on inputs spread across two workers.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,6 +22,7 @@ from grafana.dashboards_src.promql import (  # noqa: E402
     recording_rule_names,
     referenced_series,
 )
+from tests.tools import promtool  # noqa: E402
 
 RULE_FILES = sorted((ROOT / "prometheus" / "rules").glob("*.yml"))
 TEST_FILES = sorted((ROOT / "prometheus" / "tests").glob("*.test.yml"))
@@ -58,20 +57,9 @@ REQUIRED_ALERTS = {
 }
 
 
-def _promtool() -> str:
-    path = shutil.which("promtool")
-    if path is None:
-        pytest.fail(
-            "promtool not found on PATH: run scripts/install-deps (it installs the "
-            "Debian prometheus package, which ships promtool)",
-            pytrace=False,
-        )
-    return path
-
-
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [_promtool(), *args], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+        [promtool(), *args], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
     )
 
 
