@@ -24,8 +24,8 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
-from streams.metrics.base import Labels, SeriesKey
-from streams.metrics.histograms import LE
+from streams.metrics.base import SeriesKey
+from streams.metrics.histograms import LE, bucket_groups, bucket_key
 
 # All-time histograms, exported as Prometheus histograms (the windowed twins are gauges).
 HISTOGRAMS = (
@@ -60,15 +60,10 @@ def fill_buckets(read: dict[SeriesKey, int]) -> dict[SeriesKey, int]:
 
     Buckets are cumulative, so a missing one means no observation at or below it.
     """
-    present: dict[tuple[str, Labels], set[str]] = {}
-    for name, labels in read:
-        if name.endswith("_bucket"):
-            rest = tuple(kv for kv in labels if kv[0] != "le")
-            present.setdefault((name, rest), set()).add(dict(labels).get("le", ""))
-    for (name, rest), les in present.items():
+    for (name, rest), present in bucket_groups(read).items():
         for le in LE:
-            if le not in les:
-                read[(name, tuple(sorted((*rest, ("le", le)))))] = 0
+            if le not in present:
+                read[bucket_key(name, rest, le)] = 0
     return read
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from streams.metrics.base import Contributions, Labels, SeriesKey
-from streams.metrics.histograms import LE
+from streams.metrics.base import Contributions, SeriesKey
+from streams.metrics.histograms import LE, bucket_groups, bucket_key
 
 DEFAULT_WINDOWS: dict[str, int] = {"1h": 3600, "24h": 86400, "7d": 7 * 86400, "30d": 30 * 86400}
 
@@ -123,16 +123,11 @@ class PartitionSums:
 
 def cumulate_buckets(read: dict[SeriesKey, int]) -> dict[SeriesKey, int]:
     """Per-bucket histogram counts made cumulative over `le`, in place (zeros left out)."""
-    groups: dict[tuple[str, Labels], dict[str, int]] = {}
-    for (name, labels), value in read.items():
-        if name.endswith("_bucket"):
-            rest = tuple(kv for kv in labels if kv[0] != "le")
-            groups.setdefault((name, rest), {})[dict(labels)["le"]] = value
-    for (name, rest), counts in groups.items():
+    for (name, rest), counts in bucket_groups(read).items():
         running = 0
         for le in LE:
             running += counts.get(le, 0)
-            key = (name, tuple(sorted((*rest, ("le", le)))))
+            key = bucket_key(name, rest, le)
             if running:
                 read[key] = running
             else:

@@ -11,6 +11,7 @@ keys as they are.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
@@ -64,6 +65,20 @@ def observe(out: Contributions, name: str, micros: int, at: At, labels: Labels =
     bump(out, buckets[first], at, sign)
     bump(out, sum_key, at, sign * micros)
     bump(out, count_key, at, sign)
+
+
+def bucket_groups(read: Mapping[SeriesKey, int]) -> dict[tuple[str, Labels], dict[str, int]]:
+    """The `_bucket` series of a read-out by histogram: (name, labels without le) -> {le: value}."""
+    groups: dict[tuple[str, Labels], dict[str, int]] = {}
+    for (name, labels), value in read.items():
+        if name.endswith("_bucket"):
+            rest = tuple(kv for kv in labels if kv[0] != "le")
+            groups.setdefault((name, rest), {})[dict(labels).get("le", "")] = value
+    return groups
+
+
+def bucket_key(name: str, rest: Labels, le: str) -> SeriesKey:
+    return name, tuple(sorted((*rest, ("le", le))))
 
 
 def scales(*names: str) -> dict[str, int]:
