@@ -198,7 +198,7 @@ class FamilyProcessor:
             sums.add({(self._outcome_keys[1], None): 1})
             return False
         record.seen[event.event_id] = at
-        outcome, delta = self.domain.apply(record.state, event)
+        outcome, delta = self.domain.apply(record.state, event, sums.horizon())
         if outcome is Outcome.STALE:
             record.counts[2] += 1
             sums.add({(self._outcome_keys[2], None): 1})

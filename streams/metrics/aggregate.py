@@ -65,6 +65,7 @@ class PartitionSums:
         self.clock = 0  # latest occurred_at applied here (epoch seconds)
         self._expired_at = 0
         self._step = min((g.size for g in self.grids.values()), default=1)
+        self._widest = max(self.grids.values(), key=lambda g: g.window, default=None)
 
     def add(self, delta: Contributions, sign: int = 1) -> None:
         # The hot loop of the engine: zeros are kept (read() skips them) to save pops.
@@ -103,7 +104,7 @@ class PartitionSums:
 
     def horizon(self) -> int:
         """Oldest event time any window can still see at this clock."""
-        widest = max(self.grids.values(), key=lambda g: g.window, default=None)
+        widest = self._widest
         if widest is None:
             return self.clock
         return (widest.floor(self.clock) + 1) * widest.size

@@ -97,8 +97,13 @@ class Domain(Protocol, Generic[S, E]):  # type: ignore[misc]
         """State of a customer never seen before."""
         ...
 
-    def apply(self, state: S, event: E) -> tuple[Outcome, Contributions]:
+    def apply(self, state: S, event: E, horizon: int = 0) -> tuple[Outcome, Contributions]:
         """Mutate `state` with `event`; return the outcome and the contribution delta.
+
+        `horizon` is `prune`'s horizon at the partition clock as of the events before
+        this one: anything whose fate depends on pruning (a retired ticket) must be
+        decided against it here, so that the outcome depends on the partition log
+        alone and never on when `prune` last ran (a batch boundary).
 
         The delta must equal contributions(after) - contributions(before) on every
         key a read can see. STALE means nothing changed (empty delta).
@@ -113,6 +118,7 @@ class Domain(Protocol, Generic[S, E]):  # type: ignore[misc]
         """Forget history older than `horizon` (epoch seconds): no window can see it.
 
         May drop windowed contributions with `at < horizon`; must keep all-time ones.
+        Must only drop what `apply` at this horizon or later already treats as gone.
         """
         ...
 

@@ -77,7 +77,11 @@ class PaymentDomain:
             raise
         return round_div(event.amount_minor * num, den)
 
-    def apply(self, state: PaymentState, event: PaymentEvent) -> tuple[Outcome, Contributions]:
+    def apply(
+        self, state: PaymentState, event: PaymentEvent, horizon: int = 0
+    ) -> tuple[Outcome, Contributions]:
+        # nothing this family decides depends on the horizon: `prune` drops only what
+        # no window can see any more
         outcome = _OUTCOME_CODE[event.type]
         pair = outcome * 2 + _KIND_CODE[event.kind]
         amount = self.amount_of(event)

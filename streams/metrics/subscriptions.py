@@ -135,7 +135,11 @@ class SubscriptionDomain:
             )
         return keys
 
-    def apply(self, state: SubscriptionState, event: SubscriptionEvent) -> tuple[Outcome, Contributions]:
+    def apply(
+        self, state: SubscriptionState, event: SubscriptionEvent, horizon: int = 0
+    ) -> tuple[Outcome, Contributions]:
+        # nothing this family decides depends on the horizon: `prune` drops only what
+        # no window can see any more
         micros = epoch_micros(event.occurred_at)
         old = state.subs.get(event.subscription_id)
         if old is not None and micros < old[0]:

@@ -64,7 +64,11 @@ class SurveyDomain:
     def new_state(self) -> SurveyState:
         return SurveyState()
 
-    def apply(self, state: SurveyState, event: SurveyEvent) -> tuple[Outcome, Contributions]:
+    def apply(
+        self, state: SurveyState, event: SurveyEvent, horizon: int = 0
+    ) -> tuple[Outcome, Contributions]:
+        # nothing this family decides depends on the horizon: `prune` drops only what
+        # no window can see any more
         survey, score = event.survey, event.score
         low, high = SCORE_RANGES[survey]
         if not low <= score <= high:
