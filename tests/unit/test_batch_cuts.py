@@ -10,6 +10,7 @@ crossed, and late events land on both sides of each.
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -97,7 +98,7 @@ def _series(log: dict[str, list[bytes]], cuts: dict[str, list[int]]) -> dict[str
     for family, values in log.items():
         messages = [Message(TOPICS[family], 0, i, None, v) for i, v in enumerate(values)]
         edges = [0, *cuts[family], len(messages)]
-        for lo, hi in zip(edges, edges[1:], strict=False):
+        for lo, hi in itertools.pairwise(edges):
             if hi > lo:
                 run.feed_partition(family, 0, messages[lo:hi])
     return run.series()
@@ -137,7 +138,8 @@ def test_every_way_of_cutting_the_log_gives_the_same_series(log: dict[str, list[
     whole = _series(log, {family: [] for family in log})
     for cuts in (_one_per_batch(log), _random_cuts(log, seed)):
         got = _series(log, cuts)
-        diff = {k: (got.get(k), whole.get(k)) for k in got.keys() | whole.keys() if got.get(k) != whole.get(k)}
+        keys = got.keys() | whole.keys()
+        diff = {k: (got.get(k), whole.get(k)) for k in keys if got.get(k) != whole.get(k)}
         assert diff == {}, cuts
 
 
