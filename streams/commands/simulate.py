@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 
+from simulator import SimConfig, Simulator
 from streams.commands.progress import progress
 from streams.kafka import started_producer
 from streams.settings import Settings, parse_duration
-from streams.simulator import SimConfig, Simulator
 
 
 def _mix(text: str | None) -> dict[str, float] | None:

@@ -5,11 +5,11 @@
         publish(f"cs.{record.family}", key=record.key, value=record.value)
 
 No Kafka here: records carry the topic family, key and value bytes. The same config
-gives byte-identical output. Implementation in streams.simulation.
+gives byte-identical output. Implementation in simulator.
 """
 
-from streams.simulation.config import DEFAULT_MIX, FAMILIES, SimConfig, SimRecord
-from streams.simulation.engine import Simulator
-from streams.simulation.faults import DEFECTS
+from simulator.config import DEFAULT_MIX, FAMILIES, SimConfig, SimRecord
+from simulator.faults import DEFECTS
+from simulator.generator import Simulator
 
 __all__ = ["DEFAULT_MIX", "DEFECTS", "FAMILIES", "SimConfig", "SimRecord", "Simulator"]

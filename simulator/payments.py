@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from streams.simulation.accounts import Customer, Subscription
-from streams.simulation.catalog import ONE_TIME_USD, PAYMENT_FAILURES, pick, price_minor
-from streams.simulation.context import Context, Event
+from simulator.accounts import Customer, Subscription
+from simulator.catalog import ONE_TIME_USD, PAYMENT_FAILURES, pick, price_minor
+from simulator.context import Context, Event
 
 if TYPE_CHECKING:
-    from streams.simulation.subscriptions import Subscriptions
+    from simulator.subscriptions import Subscriptions
 
 FAILURE_RATE = 0.05  # of first charge attempts
 ONE_TIME_FAILURE_RATE = 0.04

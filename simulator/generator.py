@@ -11,13 +11,13 @@ from random import Random
 
 import orjson
 
-from streams.simulation.catalog import Weighted
-from streams.simulation.config import FAMILIES, SimConfig, SimRecord
-from streams.simulation.context import US, Context
-from streams.simulation.faults import corrupt
-from streams.simulation.subscriptions import Subscriptions
-from streams.simulation.surveys import Surveys
-from streams.simulation.tickets import Tickets
+from simulator.catalog import Weighted
+from simulator.config import FAMILIES, SimConfig, SimRecord
+from simulator.context import US, Context
+from simulator.faults import corrupt
+from simulator.subscriptions import Subscriptions
+from simulator.surveys import Surveys
+from simulator.tickets import Tickets
 
 DUPLICATE_AFTER_GAPS = 5.0  # a duplicate follows its original after ~5 mean gaps
 

@@ -7,8 +7,8 @@ follow-ups of failed payments (see payments.py), so they come after them in even
 
 from __future__ import annotations
 
-from streams.simulation.accounts import DAY_US, Customer, Subscription
-from streams.simulation.catalog import (
+from simulator.accounts import DAY_US, Customer, Subscription
+from simulator.catalog import (
     ADDONS,
     BILLING_MIX,
     DISCOUNT_PCT,
@@ -21,9 +21,9 @@ from streams.simulation.catalog import (
     Weighted,
     pick,
 )
-from streams.simulation.config import SimConfig
-from streams.simulation.context import Context, Event
-from streams.simulation.payments import Payments
+from simulator.config import SimConfig
+from simulator.context import Context, Event
+from simulator.payments import Payments
 
 TRIAL_CONVERSION = 0.7
 PAUSE_RATE = 0.005  # per step of an active subscription

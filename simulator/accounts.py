@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from streams.simulation.catalog import PLANS, SEAT_USD, Billing, price_minor
-from streams.simulation.context import Event
+from simulator.catalog import PLANS, SEAT_USD, Billing, price_minor
+from simulator.context import Event
 
 DAY_US = 86_400_000_000
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from streams.simulation.accounts import Customer
-from streams.simulation.catalog import CHANNELS, FRT_TARGET_S, PRIORITIES, TEAMS
-from streams.simulation.context import US, Context, Event
-from streams.simulation.surveys import Surveys
+from simulator.accounts import Customer
+from simulator.catalog import CHANNELS, FRT_TARGET_S, PRIORITIES, TEAMS
+from simulator.context import US, Context, Event
+from simulator.surveys import Surveys
 
 MAX_OPEN = 100_000  # beyond this, the earliest pending step happens now (bounds memory)
 AGENT_INITIATED = 0.05
