@@ -11,6 +11,7 @@ from random import Random
 
 import orjson
 
+from simulator.accounts import Book
 from simulator.catalog import Weighted
 from simulator.config import FAMILIES, SimConfig, SimRecord
 from simulator.context import US, Context
@@ -36,12 +37,13 @@ class Simulator:
         self.config = config
         self._start = config.start.astimezone(UTC)
         ctx = self._ctx = Context(config.seed, self._start)
-        book = Subscriptions(ctx, config)
+        book = Book(ctx, config)
+        subscriptions = Subscriptions(ctx, config, book)
         surveys = Surveys(ctx, book.customer)
-        tickets = Tickets(ctx, book.customer, surveys)
+        tickets = Tickets(ctx, book.customer, surveys.after_ticket)
         self._spontaneous = {
-            "subscriptions": book.step,
-            "payments": book.payments.payment,
+            "subscriptions": subscriptions.step,
+            "payments": subscriptions.payments.payment,
             "tickets": tickets.create,
             "surveys": surveys.respond,
         }

@@ -4,7 +4,6 @@ scored lower when the ticket was answered late or reopened."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from simulator.accounts import Customer
 from simulator.catalog import (
@@ -18,9 +17,7 @@ from simulator.catalog import (
     pick,
 )
 from simulator.context import Context, Event
-
-if TYPE_CHECKING:
-    from simulator.tickets import Ticket
+from simulator.tickets import Ticket
 
 AFTER_TICKET = 0.45  # share of finished tickets whose customer answers a survey
 CSAT_AFTER_TICKET = 0.8  # the rest are CES
