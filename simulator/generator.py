@@ -13,7 +13,7 @@ import orjson
 
 from simulator.accounts import Book
 from simulator.catalog import Weighted
-from simulator.config import FAMILIES, SimConfig, SimRecord
+from simulator.config import DEFAULT_MIX, SimConfig, SimRecord
 from simulator.context import US, Context
 from simulator.faults import corrupt
 from simulator.subscriptions import Subscriptions
@@ -47,7 +47,7 @@ class Simulator:
             "tickets": tickets.create,
             "surveys": surveys.respond,
         }
-        self._family = Weighted((f, config.mix.get(f, 0.0)) for f in FAMILIES)
+        self._family = Weighted((f, config.mix.get(f, 0.0)) for f in DEFAULT_MIX)  # its fixed order
         self._rate = 1.0 / (config.mean_gap_s * US)  # per microsecond
         self._faults = Random(f"{config.seed}/faults")
         self._late = config.out_of_order
