@@ -5,7 +5,13 @@
         publish(f"cs.{record.family}", key=record.key, value=record.value)
 
 No Kafka here: records carry the topic family, key and value bytes. The same config
-gives byte-identical output. Implementation in simulator.
+gives byte-identical output. The package stays outside the engine: only the command
+line (`cspulse simulate`) imports it, and it imports nothing of `streams`.
+
+generator.py steps the event clock and draws each step's family; subscriptions,
+payments, tickets and surveys model the families; accounts holds the customers (the
+Book both subscriptions and payments use); catalog the static tables; faults the
+invalid records; context the shared random source, clock and follow-up queues.
 """
 
 from simulator.config import DEFAULT_MIX, FAMILIES, SimConfig, SimRecord
