@@ -17,8 +17,8 @@ from aiokafka import AIOKafkaProducer
 
 from bench.common import BOOTSTRAP, FAMILIES
 from bench.progress import Bar
+from simulator import SimConfig, Simulator
 from streams.partitioning import partition_for
-from streams.simulator import SimConfig, Simulator
 
 BATCH_BYTES = 256 * 1024  # what cspulse's own producers use; larger batches slow Faust's fetches
 SPAN_S = 30 * 86400  # event-time span of the pre-produced history

@@ -7,8 +7,8 @@ follow-ups of failed payments (see payments.py), so they come after them in even
 
 from __future__ import annotations
 
-from streams.simulation.accounts import DAY_US, Customer, Subscription
-from streams.simulation.catalog import (
+from simulator.accounts import DAY_US, Book, Customer, Subscription
+from simulator.catalog import (
     ADDONS,
     BILLING_MIX,
     DISCOUNT_PCT,
@@ -18,12 +18,11 @@ from streams.simulation.catalog import (
     SEAT_USD,
     SEATS,
     TRIAL_DAYS,
-    Weighted,
     pick,
 )
-from streams.simulation.config import SimConfig
-from streams.simulation.context import Context, Event
-from streams.simulation.payments import Payments
+from simulator.config import SimConfig
+from simulator.context import Context, Event
+from simulator.payments import Payments
 
 TRIAL_CONVERSION = 0.7
 PAUSE_RATE = 0.005  # per step of an active subscription
@@ -35,37 +34,21 @@ RETENTION_COUPON_PCT = 20
 
 
 class Subscriptions:
-    def __init__(self, ctx: Context, config: SimConfig) -> None:
+    def __init__(self, ctx: Context, config: SimConfig, book: Book) -> None:
         self._ctx = ctx
-        first, *rest = config.currencies
-        currency = Weighted([(first, 55.0)] + [(code, 45.0 / len(rest)) for code in rest])
-        rng = ctx.rng
-        self.customers = [Customer(f"cus_{i:06d}", currency(rng)) for i in range(config.customers)]
-        self.known: list[Customer] = []  # customers who ever subscribed, in sign-up order
+        self._book = book
         self._trial_share = config.trial_share
         self._reactivation = config.reactivation_rate
         self._churn = config.churn_rate
         self._expand = self._churn + config.expansion_rate
         self._contract = self._expand + config.contraction_rate
         self._pause = self._contract + PAUSE_RATE
-        # Mean event time between two lifecycle steps of one customer. Billing delays
-        # (invoice, dunning retries) are capped by it: a dense stream compresses time,
-        # and dunning must not outlast many renewals.
-        share = config.mix.get("subscriptions", 0.0) / sum(config.mix.values())
-        self.step_s = config.customers * config.mean_gap_s / share if share else float("inf")
-        self.payments = Payments(ctx, self)
-
-    def customer(self) -> Customer:
-        """A random customer, mostly one who has subscribed."""
-        rng = self._ctx.rng
-        if self.known and rng.random() < 0.9:
-            return pick(rng, self.known)
-        return pick(rng, self.customers)
+        self.payments = Payments(ctx, book, self)  # calls back past_due, recover, give_up
 
     def step(self) -> Event:
         """One lifecycle step of a random customer."""
         rng = self._ctx.rng
-        customers = self.customers
+        customers = self._book.customers
         customer = customers[0]
         for _ in range(16):
             customer = pick(rng, customers)
@@ -136,9 +119,7 @@ class Subscriptions:
     def _open(self, customer: Customer, trial_share: float) -> Event:
         """A sign-up, or a churned customer's reactivation."""
         ctx, rng = self._ctx, self._ctx.rng
-        if not customer.signed:
-            customer.signed = True
-            self.known.append(customer)
+        self._book.sign_up(customer)
         tier = PLAN_MIX(rng)
         low, high = SEATS[tier]
         sub = Subscription(

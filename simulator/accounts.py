@@ -1,11 +1,12 @@
-"""The simulated customer base: customers and their subscriptions."""
+"""The simulated customer base: customers, their subscriptions, and the book of them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from streams.simulation.catalog import PLANS, SEAT_USD, Billing, price_minor
-from streams.simulation.context import Event
+from simulator.catalog import PLANS, SEAT_USD, Billing, Weighted, pick, price_minor
+from simulator.config import SimConfig
+from simulator.context import Context, Event
 
 DAY_US = 86_400_000_000
 
@@ -71,3 +72,33 @@ class Subscription:
             }
         )
         return event
+
+
+class Book:
+    """The customers, shared by subscriptions (which sign them up) and payments (which
+    bill them), so that neither has to reach into the other for them."""
+
+    def __init__(self, ctx: Context, config: SimConfig) -> None:
+        self._ctx = ctx
+        first, *rest = config.currencies
+        currency = Weighted([(first, 55.0)] + [(code, 45.0 / len(rest)) for code in rest])
+        rng = ctx.rng
+        self.customers = [Customer(f"cus_{i:06d}", currency(rng)) for i in range(config.customers)]
+        self.known: list[Customer] = []  # customers who ever subscribed, in sign-up order
+        # Mean event time between two lifecycle steps of one customer. Billing delays
+        # (invoice, dunning retries) are capped by it: a dense stream compresses time,
+        # and dunning must not outlast many renewals.
+        share = config.mix.get("subscriptions", 0.0) / sum(config.mix.values())
+        self.step_s = config.customers * config.mean_gap_s / share if share else float("inf")
+
+    def customer(self) -> Customer:
+        """A random customer, mostly one who has subscribed."""
+        rng = self._ctx.rng
+        if self.known and rng.random() < 0.9:
+            return pick(rng, self.known)
+        return pick(rng, self.customers)
+
+    def sign_up(self, customer: Customer) -> None:
+        if not customer.signed:
+            customer.signed = True
+            self.known.append(customer)

@@ -11,13 +11,14 @@ from random import Random
 
 import orjson
 
-from streams.simulation.catalog import Weighted
-from streams.simulation.config import FAMILIES, SimConfig, SimRecord
-from streams.simulation.context import US, Context
-from streams.simulation.faults import corrupt
-from streams.simulation.subscriptions import Subscriptions
-from streams.simulation.surveys import Surveys
-from streams.simulation.tickets import Tickets
+from simulator.accounts import Book
+from simulator.catalog import Weighted
+from simulator.config import DEFAULT_MIX, SimConfig, SimRecord
+from simulator.context import US, Context
+from simulator.faults import corrupt
+from simulator.subscriptions import Subscriptions
+from simulator.surveys import Surveys
+from simulator.tickets import Tickets
 
 DUPLICATE_AFTER_GAPS = 5.0  # a duplicate follows its original after ~5 mean gaps
 
@@ -36,16 +37,17 @@ class Simulator:
         self.config = config
         self._start = config.start.astimezone(UTC)
         ctx = self._ctx = Context(config.seed, self._start)
-        book = Subscriptions(ctx, config)
+        book = Book(ctx, config)
+        subscriptions = Subscriptions(ctx, config, book)
         surveys = Surveys(ctx, book.customer)
-        tickets = Tickets(ctx, book.customer, surveys)
+        tickets = Tickets(ctx, book.customer, surveys.after_ticket)
         self._spontaneous = {
-            "subscriptions": book.step,
-            "payments": book.payments.payment,
+            "subscriptions": subscriptions.step,
+            "payments": subscriptions.payments.payment,
             "tickets": tickets.create,
             "surveys": surveys.respond,
         }
-        self._family = Weighted((f, config.mix.get(f, 0.0)) for f in FAMILIES)
+        self._family = Weighted((f, config.mix.get(f, 0.0)) for f in DEFAULT_MIX)  # its fixed order
         self._rate = 1.0 / (config.mean_gap_s * US)  # per microsecond
         self._faults = Random(f"{config.seed}/faults")
         self._late = config.out_of_order

@@ -6,8 +6,8 @@ from random import Random
 
 import orjson
 
-from streams.simulation.catalog import pick
-from streams.simulation.context import Event
+from simulator.catalog import pick
+from simulator.context import Event
 
 # Defect -> the rejection reason a decoder gives it.
 DEFECTS = {

@@ -3,14 +3,11 @@ refunds. Charges are follow-ups of the subscription step that caused them."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from streams.simulation.accounts import Customer, Subscription
-from streams.simulation.catalog import ONE_TIME_USD, PAYMENT_FAILURES, pick, price_minor
-from streams.simulation.context import Context, Event
-
-if TYPE_CHECKING:
-    from streams.simulation.subscriptions import Subscriptions
+from simulator.accounts import Book, Customer, Subscription
+from simulator.catalog import ONE_TIME_USD, PAYMENT_FAILURES, pick, price_minor
+from simulator.context import Context, Event
 
 FAILURE_RATE = 0.05  # of first charge attempts
 ONE_TIME_FAILURE_RATE = 0.04
@@ -22,10 +19,20 @@ REFUNDABLE = 256  # recent succeeded payments a refund may pick from
 Paid = tuple[Customer, str, int, str, str | None]
 
 
+class Dunning(Protocol):
+    """The subscription steps that follow charges (subscriptions.Subscriptions has them),
+    each scheduled as a follow-up and None when the subscription has moved on."""
+
+    def past_due(self, sub: Subscription) -> Event | None: ...
+    def recover(self, sub: Subscription) -> Event | None: ...
+    def give_up(self, sub: Subscription) -> Event | None: ...
+
+
 class Payments:
-    def __init__(self, ctx: Context, book: Subscriptions) -> None:
+    def __init__(self, ctx: Context, book: Book, dunning: Dunning) -> None:
         self._ctx = ctx
         self._book = book
+        self._dunning = dunning
         self._recent: list[Paid] = []
         self._max_pending = 2 * len(book.customers) + 1000  # bounds memory on odd mixes
 
@@ -64,7 +71,7 @@ class Payments:
         event = self._pay(sub.customer, amount, "recurring", sub.id, FAILURE_RATE)
         if event["type"] == "payment.failed" and sub.status == "active":
             ctx = self._ctx
-            ctx.later("subscriptions", self.soon(120.0), self._book.past_due, sub)
+            ctx.later("subscriptions", self.soon(120.0), self._dunning.past_due, sub)
         return event
 
     def _retry(self, sub: Subscription) -> Event | None:
@@ -73,11 +80,11 @@ class Payments:
         ctx = self._ctx
         event = self._pay(sub.customer, sub.net, "recurring", sub.id, 1 - RETRY_SUCCESS)
         if event["type"] == "payment.succeeded":
-            ctx.later("subscriptions", self.soon(60.0), self._book.recover, sub)
+            ctx.later("subscriptions", self.soon(60.0), self._dunning.recover, sub)
         else:
             sub.failures += 1
             if sub.failures >= MAX_ATTEMPTS:
-                ctx.later("subscriptions", self.soon(600.0), self._book.give_up, sub)
+                ctx.later("subscriptions", self.soon(600.0), self._dunning.give_up, sub)
             else:
                 self.retry_later(sub)
         return event

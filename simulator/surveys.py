@@ -4,10 +4,9 @@ scored lower when the ticket was answered late or reopened."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
-from streams.simulation.accounts import Customer
-from streams.simulation.catalog import (
+from simulator.accounts import Customer
+from simulator.catalog import (
     CES_SCORES,
     COMMENTS,
     CSAT_AFTER_BAD_TICKET,
@@ -17,10 +16,8 @@ from streams.simulation.catalog import (
     SURVEY_MIX,
     pick,
 )
-from streams.simulation.context import Context, Event
-
-if TYPE_CHECKING:
-    from streams.simulation.tickets import Ticket
+from simulator.context import Context, Event
+from simulator.tickets import Ticket
 
 AFTER_TICKET = 0.45  # share of finished tickets whose customer answers a survey
 CSAT_AFTER_TICKET = 0.8  # the rest are CES

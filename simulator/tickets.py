@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from streams.simulation.accounts import Customer
-from streams.simulation.catalog import CHANNELS, FRT_TARGET_S, PRIORITIES, TEAMS
-from streams.simulation.context import US, Context, Event
-from streams.simulation.surveys import Surveys
+from simulator.accounts import Customer
+from simulator.catalog import CHANNELS, FRT_TARGET_S, PRIORITIES, TEAMS
+from simulator.context import US, Context, Event
 
 MAX_OPEN = 100_000  # beyond this, the earliest pending step happens now (bounds memory)
 AGENT_INITIATED = 0.05
@@ -41,10 +40,14 @@ class Ticket:
 
 
 class Tickets:
-    def __init__(self, ctx: Context, customer: Callable[[], Customer], surveys: Surveys) -> None:
+    def __init__(
+        self, ctx: Context, customer: Callable[[], Customer], closed: Callable[[Ticket], None]
+    ) -> None:
         self._ctx = ctx
         self._customer = customer
-        self._surveys = surveys
+        # Told of each ticket resolved for good (the surveys that follow it), so that
+        # tickets need not know who listens.
+        self._closed = closed
 
     def create(self) -> Event:
         """A new ticket (or, past MAX_OPEN, the earliest pending step of an open one)."""
@@ -120,7 +123,7 @@ class Tickets:
             if ticket.reopens < MAX_REOPENS and rng.random() < REOPEN:
                 self._plan(ticket, "reopen", ctx.delay(24 * HOUR, 1.0))
             else:
-                self._surveys.after_ticket(ticket)
+                self._closed(ticket)
         else:  # reopen: the customer writes back about a resolved ticket
             ticket.reopens += 1
             event = self._event("ticket.reopened", ticket)
