@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from prometheus_client import CollectorRegistry, generate_latest
 
 from streams.engine import build_engine
-from streams.exposition import LabelFolder, SumsCollector
+from streams.exposition import SumsCollector
+from streams.metrics.readout import LabelFolder
 from streams.offline import DictStore
 from streams.settings import load_settings
 from tests.factories import event, messages, raw
