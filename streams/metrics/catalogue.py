@@ -44,6 +44,7 @@ class Series:
     origin: str  # the topic family whose domain emits it, "engine" or "worker"
     scale: Scale = Scale.ONE
     requires: str = ""  # the setting without which it never appears
+    contract: bool = True  # listed in CONTRACT.md section 7 (False: README "Series beyond the contract")
 
     @property
     def windowed(self) -> bool:
@@ -79,7 +80,7 @@ ENTRIES: tuple[Series, ...] = (
     Series("cs_renewals", G, f"Subscriptions renewed or canceled {W}, by outcome.", ("outcome", "window"),
            SUBS),
     Series("cs_renewals_total", C, "Subscriptions renewed or canceled since the first event, by outcome.",
-           ("outcome",), SUBS),
+           ("outcome",), SUBS, contract=False),
     Series("cs_payments_total", C, "Payments since the first event, by outcome (succeeded, failed, refunded) "
            "and kind (recurring, one_time).", ("kind", "outcome"), PAY),
     Series("cs_payment_amount_total", C, f"Payment amounts since the first event, {MAJOR}, by outcome and "
@@ -106,14 +107,14 @@ ENTRIES: tuple[Series, ...] = (
            ("window",), TIX, MICROS),
     Series("cs_first_response_business_seconds", H, "First response time counted in business hours "
            "(CSPULSE_BUSINESS_HOURS), seconds, every ticket since the first event, by channel and priority.",
-           ("channel", "priority"), TIX, MICROS, BH),
+           ("channel", "priority"), TIX, MICROS, BH, contract=False),
     Series("cs_first_response_business_window_seconds", GH, "First response time counted in business hours, "
-           f"seconds, of first replies {W}.", ("window",), TIX, MICROS, BH),
+           f"seconds, of first replies {W}.", ("window",), TIX, MICROS, BH, contract=False),
     Series("cs_resolution_business_seconds", H, "Resolution time counted in business hours "
            "(CSPULSE_BUSINESS_HOURS), seconds, every ticket since the first event, by channel and priority.",
-           ("channel", "priority"), TIX, MICROS, BH),
+           ("channel", "priority"), TIX, MICROS, BH, contract=False),
     Series("cs_resolution_business_window_seconds", GH, "Resolution time counted in business hours, seconds, "
-           f"of tickets first resolved {W}.", ("window",), TIX, MICROS, BH),
+           f"of tickets first resolved {W}.", ("window",), TIX, MICROS, BH, contract=False),
     Series("cs_tickets_resolved", G, f"Tickets first resolved {W}, by public agent replies before the "
            "resolve (touch: none, one, multi).", ("touch", "window"), TIX),
     Series("cs_survey_responses_total", C, "Survey responses since the first event, by survey (nps, csat, "
@@ -123,9 +124,9 @@ ENTRIES: tuple[Series, ...] = (
     Series("cs_survey_score_sum", G, f"Sum of survey scores {W}, by survey (mean = this / responses).",
            ("survey", "window"), SURV),
     Series("cs_survey_score_sum_total", C, "Sum of survey scores since the first event, by survey.",
-           ("survey",), SURV),
+           ("survey",), SURV, contract=False),
     Series("cs_survey_comments_total", C, "Survey responses with a non-blank comment since the first event, "
-           "by survey.", ("survey",), SURV),
+           "by survey.", ("survey",), SURV, contract=False),
     Series("cs_events_total", C, "Valid events handled, by topic and outcome (applied: changed state; "
            "duplicate: event_id seen before; stale: older than the state).", ("outcome", "topic"), "engine"),
     Series("cs_deadletter_total", C, "Records rejected to the dead-letter topic, by source topic and reason.",
@@ -137,11 +138,11 @@ ENTRIES: tuple[Series, ...] = (
     Series("cs_build_info", G, "Always 1: the cspulse version and the reporting currency of money series.",
            ("reporting_currency", "version"), "worker"),
     Series("cspulse_replayed_skipped_total", C, "Records delivered again after a restart whose effects were "
-           "already stored (skipped), by topic.", ("topic",), "worker"),
+           "already stored (skipped), by topic.", ("topic",), "worker", contract=False),
     Series("cspulse_rebuild_seconds", G, "Seconds the last rebuild of a table's partition sums from its "
-           "records took, by table.", ("table",), "worker"),
+           "records took, by table.", ("table",), "worker", contract=False),
     Series("cspulse_serving_errors_total", C, "Batches whose survey comments could not be written to Redis.",
-           (), "worker"),
+           (), "worker", contract=False),
 )
 # fmt: on
 CATALOGUE: dict[str, Series] = {entry.name: entry for entry in ENTRIES}
