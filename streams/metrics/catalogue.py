@@ -90,33 +90,33 @@ ENTRIES: tuple[Series, ...] = (
            PAY, MONEY),
     Series("cs_paying_customers", G, "Customers with at least `min_payments` (1 or 2) succeeded payments "
            "since the first event.", ("min_payments",), PAY),
-    Series("cs_tickets_total", C, "Ticket events since the first event, by event (created, first_replied, "
-           "resolved, reopened), channel and priority.", ("channel", "event", "priority"), TIX),
+    Series("cs_tickets_total", C, "Tickets created, first replied, resolved or reopened since the first "
+           "event, by event, channel and priority.", ("channel", "event", "priority"), TIX),
     Series("cs_tickets_open", G, "Tickets open now, by channel and priority.", ("channel", "priority"), TIX),
-    Series("cs_tickets_first_response_overdue", G, "Tickets now past their priority's first-response target "
-           "without an agent reply, by priority.", ("priority",), TIX),
-    Series("cs_first_response_seconds", H, "First response time (creation to first public agent reply), "
-           "seconds of wall-clock time, every ticket since the first event, by channel and priority.",
+    Series("cs_tickets_first_response_overdue", G, "Customer-opened tickets now past their priority's "
+           "first-response target without an agent reply, by priority.", ("priority",), TIX),
+    Series("cs_first_response_seconds", H, "First response time of customer-opened tickets (creation to "
+           "first public agent reply), wall-clock seconds, since the first event, by channel and priority.",
            ("channel", "priority"), TIX, MICROS),
     Series("cs_first_response_window_seconds", GH, f"First response time, seconds, of first replies {W}.",
            ("window",), TIX, MICROS),
-    Series("cs_resolution_seconds", H, "Resolution time (creation to first resolve), seconds of wall-clock "
-           "time, every ticket since the first event, by channel and priority.", ("channel", "priority"),
+    Series("cs_resolution_seconds", H, "Resolution time (creation to first resolve), wall-clock seconds, "
+           "since the first event, by channel and priority.", ("channel", "priority"),
            TIX, MICROS),
     Series("cs_resolution_window_seconds", GH, f"Resolution time, seconds, of tickets first resolved {W}.",
            ("window",), TIX, MICROS),
     Series("cs_first_response_business_seconds", H, "First response time counted in business hours "
-           "(CSPULSE_BUSINESS_HOURS), seconds, every ticket since the first event, by channel and priority.",
+           "(CSPULSE_BUSINESS_HOURS), seconds, since the first event, by channel and priority.",
            ("channel", "priority"), TIX, MICROS, BH, contract=False),
     Series("cs_first_response_business_window_seconds", GH, "First response time counted in business hours, "
            f"seconds, of first replies {W}.", ("window",), TIX, MICROS, BH, contract=False),
     Series("cs_resolution_business_seconds", H, "Resolution time counted in business hours "
-           "(CSPULSE_BUSINESS_HOURS), seconds, every ticket since the first event, by channel and priority.",
+           "(CSPULSE_BUSINESS_HOURS), seconds, since the first event, by channel and priority.",
            ("channel", "priority"), TIX, MICROS, BH, contract=False),
     Series("cs_resolution_business_window_seconds", GH, "Resolution time counted in business hours, seconds, "
            f"of tickets first resolved {W}.", ("window",), TIX, MICROS, BH, contract=False),
-    Series("cs_tickets_resolved", G, f"Tickets first resolved {W}, by public agent replies before the "
-           "resolve (touch: none, one, multi).", ("touch", "window"), TIX),
+    Series("cs_tickets_resolved", G, f"Customer-opened tickets first resolved {W}, by public agent "
+           "replies before the resolve (touch: none, one, multi).", ("touch", "window"), TIX),
     Series("cs_survey_responses_total", C, "Survey responses since the first event, by survey (nps, csat, "
            "ces) and rating band.", ("rating", "survey"), SURV),
     Series("cs_survey_responses", G, f"Survey responses {W}, by survey and rating band.",
