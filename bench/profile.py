@@ -30,7 +30,7 @@ PACKAGES = (
     ("streams/records.py", "record (de)serialisation"),
     ("streams/processor.py", "engine step (streams/processor.py)"),
     ("streams/app.py", "Faust adapter (streams/app.py)"),
-    ("streams/exposition.py", "/metrics collector"),
+    ("streams/exposition/", "/metrics collector"),
     ("prometheus_client", "prometheus_client"),
     ("faust/tables/recovery", "faust changelog recovery"),
     ("faust/tables", "faust tables + changelog"),

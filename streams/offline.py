@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 import orjson
 
 from streams.engine import Engine, build_engine
-from streams.exposition import LabelFolder, export_value, fill_buckets, fold_labels
-from streams.metrics.aggregate import flat_name, merge
+from streams.metrics.aggregate import merge
 from streams.metrics.base import SeriesKey
+from streams.metrics.readout import LabelFolder, export_value, fill_buckets, flat_name, fold_labels
 from streams.partitioning import partition_for
 from streams.processor import Message
 from streams.settings import Settings

@@ -154,12 +154,3 @@ def merge(reads: Iterable[Mapping[SeriesKey, int]]) -> dict[SeriesKey, int]:
         for key, value in r.items():
             out[key] = out.get(key, 0) + value
     return out
-
-
-def flat_name(key: SeriesKey) -> str:
-    """`name{a="x",b="y"}` with labels sorted by name, the report --json key format."""
-    name, labels = key
-    if not labels:
-        return name
-    inner = ",".join(f'{k}="{v}"' for k, v in sorted(labels))
-    return f"{name}{{{inner}}}"

@@ -16,7 +16,8 @@ A contribution key is `(series, at)`:
   (a first-response target that has been missed).
 
 All values are integers (money in micro minor units, durations in microseconds);
-`Domain.scales` says how to turn each series into its exported unit.
+`Domain.scales`, taken from the series catalogue (catalogue.py), says how to
+turn each series into its exported unit.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ class Domain(Protocol, Generic[S, E]):  # type: ignore[misc]
 
     @property
     def scales(self) -> Mapping[str, int]:
-        """Exported value = stored integer / scale, per series name (default 1)."""
+        """Exported value = stored integer / scale, per sample name (default 1), from the catalogue."""
         ...
 
     def new_state(self) -> S:

@@ -1,9 +1,9 @@
 """Prometheus-style histograms as contributions: buckets, sum, count.
 
 An observation adds 1 to the lowest bucket whose upper bound `le` is >= the value (so
-exactly 60 s lands in le="60.0"), its value in microseconds to `_sum` (exported with
-scale 1_000_000) and 1 to `_count`. Buckets are kept per bucket, not cumulative: an
-observation then touches 3 series instead of up to 13 (times every window), and
+exactly 60 s lands in le="60.0"), its value in microseconds to `_sum` (exported in
+seconds: the catalogue's scale) and 1 to `_count`. Buckets are kept per bucket, not
+cumulative: an observation then touches 3 series instead of up to 13 (times every window), and
 `PartitionSums.read` makes them cumulative, as Prometheus wants them. `le` strings
 match prometheus_client's formatting ("60.0", "+Inf") so the collector can expose the
 keys as they are.
@@ -79,8 +79,3 @@ def bucket_groups(read: Mapping[SeriesKey, int]) -> dict[tuple[str, Labels], dic
 
 def bucket_key(name: str, rest: Labels, le: str) -> SeriesKey:
     return name, tuple(sorted((*rest, ("le", le))))
-
-
-def scales(*names: str) -> dict[str, int]:
-    """Scale map for the `_sum` series of the given histogram names."""
-    return {f"{name}_sum": MICROS for name in names}

@@ -16,6 +16,7 @@ from typing import Any
 
 from schemas.events import PaymentEvent
 from streams.metrics.base import Contributions, Key, Outcome, SeriesKey, series
+from streams.metrics.catalogue import scales_for
 from streams.metrics.money import FxTable, round_div
 
 OUTCOMES = ("succeeded", "failed", "refunded")
@@ -37,7 +38,6 @@ PAYING = (
     series("cs_paying_customers", min_payments="1"),
     series("cs_paying_customers", min_payments="2"),
 )
-MONEY_SERIES = ("cs_payment_amount_total", "cs_payment_amount")
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SECOND = timedelta(seconds=1)
@@ -62,7 +62,7 @@ class PaymentDomain:
 
     def __init__(self, fx: FxTable) -> None:
         self.fx = fx
-        self.scales: dict[str, int] = dict.fromkeys(MONEY_SERIES, fx.money_scale)
+        self.scales: dict[str, int] = scales_for(self.family, money_scale=fx.money_scale)
         self._ratios = {c: (fx.factor(c).numerator, fx.factor(c).denominator) for c in fx.currencies}
 
     def new_state(self) -> PaymentState:

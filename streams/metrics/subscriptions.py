@@ -24,6 +24,7 @@ from typing import Any
 
 from schemas.events import SubscriptionEvent
 from streams.metrics.base import Contributions, Key, Outcome, SeriesKey, series
+from streams.metrics.catalogue import scales_for
 from streams.metrics.money import FxTable, round_div
 
 STATUSES = frozenset({"trialing", "active", "past_due", "paused", "canceled"})
@@ -60,7 +61,6 @@ CUSTOMER_WINDOWED = {
 }
 CUSTOMERS_ACTIVE = series("cs_customers_active")
 SCHEDULED_CHURN = series("cs_mrr_scheduled_churn")
-MONEY_SERIES = ("cs_mrr", "cs_mrr_movement", "cs_mrr_movement_total", "cs_mrr_scheduled_churn")
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -99,7 +99,7 @@ class SubscriptionDomain:
             raise ValueError(f"unknown subscription statuses: {sorted(unknown)}")
         self.fx = fx
         self.counted = frozenset(counted_statuses)
-        self.scales: dict[str, int] = dict.fromkeys(MONEY_SERIES, fx.money_scale)
+        self.scales: dict[str, int] = scales_for(self.family, money_scale=fx.money_scale)
         # (currency, interval) -> (num, den): micro MRR = net * num / (den * interval_count)
         self._ratios: dict[tuple[str, str], tuple[int, int]] = {}
         for currency in fx.currencies:

@@ -14,6 +14,7 @@ from typing import Any
 
 from schemas.events import SCORE_RANGES, SurveyEvent
 from streams.metrics.base import Contributions, Outcome, add_into, series
+from streams.metrics.catalogue import scales_for
 from streams.metrics.histograms import MICROS, bump, micros
 
 _RATINGS: dict[str, tuple[tuple[int, str], ...]] = {
@@ -59,7 +60,7 @@ def _alltime(survey: str, score: int, n: int) -> Contributions:
 
 class SurveyDomain:
     family = "surveys"
-    scales: dict[str, int] = {}
+    scales: dict[str, int] = scales_for(family)
 
     def new_state(self) -> SurveyState:
         return SurveyState()

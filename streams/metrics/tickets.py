@@ -30,7 +30,8 @@ from typing import Any
 from schemas.events import TicketEvent
 from streams.metrics.base import Contributions, Due, Outcome, SeriesKey, series
 from streams.metrics.business_hours import BusinessCalendar
-from streams.metrics.histograms import MICROS, bump, from_micros, observe, scales
+from streams.metrics.catalogue import scales_for
+from streams.metrics.histograms import MICROS, bump, from_micros, observe
 from streams.metrics.ticket_lifecycle import Ticket
 
 DEFAULT_TARGETS: Mapping[str, int] = {
@@ -39,7 +40,6 @@ DEFAULT_TARGETS: Mapping[str, int] = {
     "normal": 86400,
     "low": 172800,
 }
-HISTOGRAMS = ("first_response", "resolution")
 
 
 @dataclass(slots=True)
@@ -64,12 +64,9 @@ class TicketDomain:
         self.targets = dict(targets)
         self.schedule = schedule
         self.tombstone_seconds = tombstone_seconds
-        names = [f"cs_{k}_seconds" for k in HISTOGRAMS]
-        names += [f"cs_{k}_window_seconds" for k in HISTOGRAMS]
-        if schedule is not None:
-            names += [f"cs_{k}_business_seconds" for k in HISTOGRAMS]
-            names += [f"cs_{k}_business_window_seconds" for k in HISTOGRAMS]
-        self.scales: Mapping[str, int] = scales(*names)
+        # business-time series exist only with a calendar
+        enabled = ("business_hours",) if schedule is not None else ()
+        self.scales: Mapping[str, int] = scales_for(self.family, enabled=enabled)
         # apply derives a ticket's figures before and after each event: remember
         # business durations instead of walking the calendar twice
         self._business = lru_cache(maxsize=1 << 14)(self._business_uncached)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from streams.metrics.aggregate import flat_name
+from streams.metrics.readout import flat_name
 
 # The stack's own port variables (scripts/stack) move the tests with it.
 BOOTSTRAP = os.environ.get(

@@ -19,9 +19,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from schemas.events import SurveyEvent, TicketEvent
-from streams.metrics.aggregate import PartitionSums, flat_name, read_all
+from streams.metrics.aggregate import PartitionSums, read_all
 from streams.metrics.base import Contributions, Outcome, add_into
 from streams.metrics.business_hours import parse_calendar
+from streams.metrics.readout import flat_name
 from streams.metrics.surveys import SurveyDomain
 from streams.metrics.tickets import TicketDomain
 from tests.reference.support import support_series
