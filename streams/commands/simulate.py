@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 import orjson
 
 from streams.commands.progress import progress
-from streams.kafka import started_producer
 from streams.settings import Settings, parse_duration
 from streams.simulator import SimConfig, Simulator
+from streams.worker.clients import started_producer
 
 
 def _mix(text: str | None) -> dict[str, float] | None:
