@@ -55,6 +55,8 @@ class _PartitionStore:
 
 
 class ChangelogWriter:
+    """One table's store, written in per-partition transactions, its changelog in bulk."""
+
     def __init__(self, table: faust.Table, producer: Callable[[], Awaitable[AIOKafkaProducer]]) -> None:
         self.table = table
         self.topic = table.changelog_topic.get_topic_name()
@@ -79,8 +81,8 @@ class ChangelogWriter:
         token = _current_event.set(weakref.ref(current))  # type: ignore[arg-type]
         try:
             store = _PartitionStore(self._get, self._set)
+            self._pending.append((partition, store))  # what it writes is sent by flush()
             yield store
-            self._pending.append((partition, store))
         finally:
             _current_event.reset(token)
 
