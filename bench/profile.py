@@ -29,7 +29,7 @@ PACKAGES = (
     ("streams/metrics/", "domain maths (streams/metrics)"),
     ("streams/records.py", "record (de)serialisation"),
     ("streams/processor.py", "engine step (streams/processor.py)"),
-    ("streams/app.py", "Faust adapter (streams/app.py)"),
+    ("streams/worker/", "Faust adapter (streams/worker)"),
     ("streams/exposition/", "/metrics collector"),
     ("prometheus_client", "prometheus_client"),
     ("faust/tables/recovery", "faust changelog recovery"),

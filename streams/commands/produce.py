@@ -12,9 +12,9 @@ from typing import BinaryIO
 from schemas.decode import Decoder, Rejection
 from streams.commands.progress import progress, stderr
 from streams.domains import fx_table
-from streams.kafka import started_producer
 from streams.offline import family_of
 from streams.settings import Settings
+from streams.worker.clients import started_producer
 
 
 def _open(path: str) -> BinaryIO:

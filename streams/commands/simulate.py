@@ -14,8 +14,8 @@ import orjson
 
 from simulator import FAMILIES, SimConfig, Simulator
 from streams.commands.progress import progress
-from streams.kafka import started_producer
 from streams.settings import Settings, parse_duration
+from streams.worker.clients import started_producer
 
 
 def _mix(text: str | None) -> dict[str, float] | None:

@@ -5,9 +5,9 @@
 
 from __future__ import annotations
 
-from streams.app import Worker
 from streams.metrics.catalogue import ENTRIES, Kind, lookup
 from streams.settings import load_settings
+from streams.worker.app import Worker
 
 TYPES = {Kind.COUNTER: "counter", Kind.GAUGE: "gauge", Kind.HISTOGRAM: "histogram"}
 

@@ -16,11 +16,11 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import Metric
 
+from simulator import SimConfig, Simulator
 from streams.exposition import SumsCollector
 from streams.metrics.catalogue import CATALOGUE, ENTRIES, Kind, Scale, help_for, lookup, scales_for
 from streams.offline import OfflineRun
 from streams.settings import load_settings
-from streams.simulator import SimConfig, Simulator
 from tests.factories import event, raw
 
 CALENDAR = '{"tz": "Europe/Berlin", "hours": {"mon-fri": "09:00-17:00"}}'

@@ -5,23 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from aiokafka import TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
-from streams.kafka import consumer
 from streams.processor import Message
 from streams.settings import Settings
+from streams.worker.clients import admin, consumer
 
 
 async def partitions_of(settings: Settings, topic: str) -> list[int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap)
-    await admin.start()
-    try:
-        [desc] = await admin.describe_topics([topic])
-        if desc.get("error_code"):
-            raise RuntimeError(f"topic {topic}: Kafka error code {desc['error_code']}")
-        return sorted(p["partition"] for p in desc["partitions"])
-    finally:
-        await admin.close()
+    async with admin(settings.bootstrap) as client:
+        [desc] = await client.describe_topics([topic])
+    if desc.get("error_code"):
+        raise RuntimeError(f"topic {topic}: Kafka error code {desc['error_code']}")
+    return sorted(p["partition"] for p in desc["partitions"])
 
 
 async def read_topic(
@@ -29,7 +24,7 @@ async def read_topic(
 ) -> dict[int, list[Message]]:
     """partition -> messages in offset order, up to the end offsets seen at the start."""
     parts = await partitions_of(settings, topic)
-    cons = consumer(settings, max_partition_fetch_bytes=4 * 1024 * 1024)
+    cons = consumer(settings.bootstrap, max_partition_fetch_bytes=4 * 1024 * 1024)
     await cons.start()
     try:
         tps = [TopicPartition(topic, p) for p in sorted(parts)]

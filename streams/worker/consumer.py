@@ -1,7 +1,8 @@
-"""Corrections to Faust's aiokafka transport, installed by importing this module.
+"""The batching consumer and the durable producer, installed on an app by `install`.
 
-- Producer: acks=all and idempotence for every send (Faust enables them only for
-  exactly-once processing), so a retried send is never written twice.
+- Producer: the durable settings of `clients.PRODUCER` for every send (Faust enables
+  acks=all and idempotence only for exactly-once processing), so a retried send is
+  never written twice.
 - Consumer, rewinding: after a rebalance or recovery Faust "seeks stream partitions to
   committed offsets", but aiokafka seeks only partitions whose committed offset is above
   0. A partition nobody has committed yet (a worker killed within its first commit
@@ -11,12 +12,15 @@
   applied are then recognised by the offsets kept in the state and skipped.
 - Consumer, batching: Faust hands records to agents one at a time (a task pair per
   record in `_drain_messages`, a queue put and get, a stream step), which costs more
-  than the engine's own work. When the app carries a `BatchSink` (`app.cspulse_sink`),
-  each partition's run of fetched records on the sink's topics goes to it in one call
-  and is acknowledged in one go; every other topic (changelogs during recovery, the
-  leader topic) takes Faust's own path. Offsets are acknowledged only after the sink
-  returned, so commits never run ahead of the state; a rebalance waits for the batch in
-  flight before it proceeds.
+  than the engine's own work. Each partition's run of fetched records on the sink's
+  topics goes to the `BatchSink` given to `install` in one call and is acknowledged in
+  one go; every other topic (changelogs during recovery, the leader topic) takes
+  Faust's own path. Offsets are acknowledged only after the sink returned, so commits
+  never run ahead of the state; a rebalance waits for the batch in flight first.
+
+This leans on Faust internals that no public API offers; they are all listed in
+`PRIVATE_API`, checked against the versions in `CHECKED_AGAINST`. Re-check them all
+when upgrading faust-streaming, mode-streaming or aiokafka.
 """
 
 from __future__ import annotations
@@ -24,14 +28,37 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Mapping, Sequence
-from typing import Any, Protocol, cast
+from typing import Any, ClassVar, Final, Protocol, cast
 
+import faust
 from faust.transport.consumer import CONSUMER_FETCHING
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP
 from faust.types.tuples import ack_lock
 from mode import ServiceT
 from mode.utils.futures import notify
+from yarl import URL
+
+from streams.worker.clients import PRODUCER
+
+CHECKED_AGAINST: Final = "faust-streaming 0.15.3, mode-streaming 0.7.1, aiokafka 0.14.0"
+PRIVATE_API: Final = (
+    # faust.transport.drivers.aiokafka: subclassed, and class attributes replaced
+    "Transport.Consumer, Transport.Producer, Producer._settings_extra",
+    # faust.transport.consumer.Consumer, whose fetch loop `_drain_messages` is redone here
+    "Consumer._drain_messages, _wait_next_records, _stopped, should_stop, flow_active,"
+    " suspend_flow, perform_seek, consumer_stopped_errors, diag, callback, wait_first,"
+    " _to_message, _buffered_partitions, _read_offset, _add_gap, _committed_offset,"
+    " _acked, _acked_index, _n_acked, _waiting_for_ack, seek_to_committed, _thread",
+    "faust.transport.consumer.CONSUMER_FETCHING, faust.types.tuples.ack_lock",
+    "mode.utils.futures.notify, mode Service._stopped (the fetcher's)",
+    "faust.App.consumer_generation_id, App.topics.acks_enabled_for,"
+    " App._transport, App._producer_transport (to tell whether one exists yet)",
+    # the changelog writer (changelog.py)
+    "faust.streams._current_event (rocksdb picks its partition DB from it)",
+    "faust.stores.base.SerializedStore._get/_set, memory Store.data, set_persisted_offset",
+    "aiokafka AIOKafkaProducer.create_batch/send_batch, BatchBuilder.append",
+)
 
 log = logging.getLogger("cspulse")
 
@@ -44,7 +71,7 @@ class BatchSink(Protocol):
 
 class IdempotentProducer(faust_aiokafka.Producer):
     def _settings_extra(self) -> dict[str, Any]:
-        return {"acks": "all", "enable_idempotence": True}
+        return dict(PRODUCER)
 
 
 class RewindingConsumer(faust_aiokafka.Consumer):
@@ -63,10 +90,7 @@ class BatchingConsumer(RewindingConsumer):
     _inflight: asyncio.Future[None] | None = None
 
     async def _drain_messages(self, fetcher: ServiceT) -> None:
-        sink: BatchSink | None = getattr(self.app, "cspulse_sink", None)
-        if sink is None:
-            await super()._drain_messages(fetcher)
-            return
+        sink = cast(Transport, self.transport).sink
         consumer_stopped = self._stopped.is_set
         fetcher_stopped = fetcher._stopped.is_set  # type: ignore[attr-defined]
         try:
@@ -169,5 +193,20 @@ def _names(tps: list[TP]) -> str:
     return ", ".join(f"{topic}{sorted(parts)}" for topic, parts in sorted(by_topic.items()))
 
 
-faust_aiokafka.Transport.Producer = IdempotentProducer
-faust_aiokafka.Transport.Consumer = cast(Any, BatchingConsumer)
+class Transport(faust_aiokafka.Transport):
+    """Faust's aiokafka transport with the classes above and the sink they feed."""
+
+    Consumer: ClassVar[Any] = BatchingConsumer
+    Producer: ClassVar[Any] = IdempotentProducer
+
+    def __init__(self, url: list[URL], app: faust.App, sink: BatchSink) -> None:
+        super().__init__(url, app)
+        self.sink = sink
+
+
+def install(app: faust.App, sink: BatchSink) -> None:
+    """Give `app` this transport; before anything creates its own (topics, agents)."""
+    if app._transport is not None or app._producer_transport is not None:
+        raise RuntimeError("install() must come before the app creates its transport")
+    app.transport = Transport(app.conf.broker_consumer, app, sink)
+    app.producer_transport = Transport(app.conf.broker_producer, app, sink)
