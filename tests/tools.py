@@ -16,3 +16,14 @@ def promtool() -> str:
             pytrace=False,
         )
     return path
+
+
+def prometheus() -> str:
+    path = shutil.which("prometheus")
+    if path is None:
+        pytest.fail(
+            "prometheus not found on PATH: run scripts/install-deps (it installs the "
+            "Debian prometheus package)",
+            pytrace=False,
+        )
+    return path
