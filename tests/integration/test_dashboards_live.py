@@ -1,7 +1,7 @@
 """Every panel of every generated dashboard has data on the real Prometheus.
 
 A real worker processes a day of simulator history (with late, duplicate and invalid
-records), a few hand-made events that place the rare cases in every window, and live
+records) and a few hand-made events that place the rare cases in every window, then live
 simulator traffic; a Prometheus of the test's own scrapes it every second with the
 recording rules of prometheus/rules/. Then every target expression of
 grafana/dashboards/*.json, with each value of each template variable and Grafana's
@@ -49,7 +49,7 @@ MACROS = {
 }
 _VARIABLE = re.compile(r"\$\{(\w+)(?::[^}]*)?\}|\[\[(\w+)(?::[^\]]*)?\]\]|\$(\w+)")
 # Series the traffic must have produced, so that panels selecting several kinds
-# (new|reactivation, created|resolved|reopened, ...) are shown each of them.
+# (new|reactivation, created|resolved|reopened, ...) show each of them.
 EXERCISED = (
     *(f'cs_customer_movements_total{{kind="{k}"}}' for k in ("new", "reactivation", "churn")),
     *(f'cs_mrr_movement_total{{kind="{k}"}}' for k in ("expansion", "contraction")),
@@ -200,15 +200,7 @@ def test_every_dashboard_panel_returns_data(engine, tmp_path: Path) -> None:
 
     worker = engine.start_worker(port=free_port())
     prom = PrometheusProcess([f"127.0.0.1:{worker.port}"], tmp_path / "prometheus").start()
-    # Live traffic all along, so that rates over the last minute are not empty.
-    live = subprocess.Popen(
-        [sys.executable, "-m", "streams.cli", "simulate", "--rate", "20", "--seed", "7",
-         "--duplicates", "0.05", "--bad-records", "0.02", "--no-progress"],
-        env={**os.environ, **engine.env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
+    live: subprocess.Popen[bytes] | None = None
     try:
         handmade = _handmade(datetime.now(UTC))
         run(
@@ -231,6 +223,16 @@ def test_every_dashboard_panel_returns_data(engine, tmp_path: Path) -> None:
 
         wanted = BURST + len(handmade)
         wait_for(lambda: handled(scrape_sum([worker])) >= wanted, 120, f"{wanted} records handled", [worker])
+        # Then live traffic, as a wallboard sees it, so that rates over the last minute
+        # stay non-empty however long the checks below take.
+        live = subprocess.Popen(
+            [sys.executable, "-m", "streams.cli", "simulate", "--rate", "20", "--seed", "7",
+             "--duplicates", "0.05", "--bad-records", "0.02", "--no-progress"],
+            env={**os.environ, **engine.env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
         # Prometheus has scraped the drained state once it has counted as much.
         total = "sum(cs_events_total) + sum(cs_deadletter_total)"
         wait_for(
@@ -251,7 +253,7 @@ def test_every_dashboard_panel_returns_data(engine, tmp_path: Path) -> None:
         assert not failures, f"{len(failures)} of {len(queries)} panel queries fail:\n" + "\n".join(failures)
         print(f"\n{len(queries)} panel queries have data, in {time.monotonic() - started:.0f}s")
     finally:
-        if live.poll() is None:
+        if live is not None and live.poll() is None:
             os.killpg(live.pid, signal.SIGTERM)
             live.wait(30)
         prom.stop()
