@@ -19,7 +19,7 @@ from typing import IO, Any
 import aiohttp
 from rich.console import Console
 
-from streams.domains import METRIC_FAMILIES
+from streams.engine.build import METRIC_FAMILIES
 from streams.settings import Settings, load_settings
 from streams.worker.clients import admin
 from streams.worker.topics import create_topics

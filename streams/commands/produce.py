@@ -11,8 +11,8 @@ from typing import BinaryIO
 
 from schemas.decode import Decoder, Rejection
 from streams.commands.progress import progress, stderr
-from streams.domains import fx_table
-from streams.offline import family_of
+from streams.engine.build import fx_table
+from streams.engine.offline import family_of
 from streams.settings import Settings
 from streams.worker.clients import started_producer
 

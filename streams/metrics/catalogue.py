@@ -19,7 +19,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
-from streams.metrics.histograms import MICROS as MICROS_PER_SECOND
+from streams.metrics.eventtime import MICROS as MICROS_PER_SECOND
 
 
 class Kind(StrEnum):

@@ -18,11 +18,11 @@ Money is integer micro minor units of the reporting currency (see money.py).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
 from schemas.events import SubscriptionEvent
+from streams.metrics import eventtime
 from streams.metrics.base import Contributions, Key, Outcome, SeriesKey, series
 from streams.metrics.catalogue import scales_for
 from streams.metrics.money import FxTable, round_div
@@ -62,8 +62,6 @@ CUSTOMER_WINDOWED = {
 CUSTOMERS_ACTIVE = series("cs_customers_active")
 SCHEDULED_CHURN = series("cs_mrr_scheduled_churn")
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
 _TOTALS = 10
 
 # (occurred_at in epoch microseconds, plan, status, MRR, cancel_at_period_end, ended)
@@ -79,11 +77,6 @@ class SubscriptionState:
     history: list[tuple[int, int, int]] = field(default_factory=list)  # (at s, code, amount)
     totals: list[int] = field(default_factory=lambda: [0] * _TOTALS)
     mrr: int = 0
-
-
-def epoch_micros(moment: datetime) -> int:
-    """Exact integer microseconds since the epoch of an aware datetime."""
-    return (moment - _EPOCH) // _MICROSECOND
 
 
 class SubscriptionDomain:
@@ -140,7 +133,7 @@ class SubscriptionDomain:
     ) -> tuple[Outcome, Contributions]:
         # nothing this family decides depends on the horizon: `prune` drops only what
         # no window can see any more
-        micros = epoch_micros(event.occurred_at)
+        micros = eventtime.micros(event.occurred_at)
         old = state.subs.get(event.subscription_id)
         if old is not None and micros < old[0]:
             return Outcome.STALE, {}

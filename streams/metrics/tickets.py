@@ -31,7 +31,8 @@ from schemas.events import TicketEvent
 from streams.metrics.base import Contributions, Due, Outcome, SeriesKey, series
 from streams.metrics.business_hours import BusinessCalendar
 from streams.metrics.catalogue import scales_for
-from streams.metrics.histograms import MICROS, bump, from_micros, observe
+from streams.metrics.eventtime import MICROS, from_micros
+from streams.metrics.histograms import bump, observe
 from streams.metrics.ticket_lifecycle import Ticket
 
 DEFAULT_TARGETS: Mapping[str, int] = {

@@ -9,8 +9,8 @@ from typing import Any
 import faust
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from streams.engine.processor import FamilyProcessor
 from streams.exposition import SumsCollector
-from streams.processor import FamilyProcessor
 from streams.settings import Settings
 
 LAG_BUCKETS = (1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400, 172800)

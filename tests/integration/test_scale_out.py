@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from streams.offline import OfflineRun
+from streams.engine.offline import OfflineRun
 from tests.factories import event, raw
 from tests.integration.conftest import produce_raw
 from tests.integration.stack import parse_metrics, scrape_sum, wait_for

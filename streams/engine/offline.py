@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 
 import orjson
 
-from streams.engine import Engine, build_engine
+from streams.engine.build import Engine, build_engine
+from streams.engine.partitioning import partition_for
+from streams.engine.processor import Message
 from streams.metrics.aggregate import merge
 from streams.metrics.base import SeriesKey
 from streams.metrics.readout import LabelFolder, export_value, fill_buckets, flat_name, fold_labels
-from streams.partitioning import partition_for
-from streams.processor import Message
 from streams.settings import Settings
 
 TYPE_PREFIX_FAMILY = {

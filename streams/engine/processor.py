@@ -16,10 +16,8 @@ from typing import Any, Protocol
 
 from schemas.decode import Decoder, Rejection
 from schemas.events import Envelope
-from streams.metrics.aggregate import PartitionSums
-from streams.metrics.base import Contributions, Domain, Outcome, series
-from streams.partitioning import partition_for
-from streams.records import (
+from streams.engine.partitioning import partition_for
+from streams.engine.records import (
     CUSTOMER_PREFIX,
     OUTCOMES,
     DeadletterRecord,
@@ -27,6 +25,9 @@ from streams.records import (
     customer_key,
     deadletter_key,
 )
+from streams.metrics.aggregate import PartitionSums
+from streams.metrics.base import Contributions, Domain, Outcome, series
+from streams.metrics.eventtime import seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,10 +85,6 @@ class Store(Protocol):
     def get(self, key: bytes) -> bytes | None: ...
 
     def set(self, key: bytes, value: bytes) -> None: ...
-
-
-def _epoch(dt: datetime) -> int:
-    return int(dt.timestamp())
 
 
 class FamilyProcessor:
@@ -191,7 +188,7 @@ class FamilyProcessor:
         return result
 
     def _apply(self, record: Record, event: Envelope, sums: PartitionSums) -> bool:
-        at = _epoch(event.occurred_at)
+        at = seconds(event.occurred_at)
         first = record.seen.get(event.event_id)
         if first is not None and first >= sums.clock - self.dedupe_horizon:
             record.counts[1] += 1
