@@ -9,7 +9,7 @@ store after a restart or a rebalance.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -26,7 +26,7 @@ from streams.engine.records import (
     deadletter_key,
 )
 from streams.metrics.aggregate import PartitionSums
-from streams.metrics.base import Contributions, Domain, Outcome, series
+from streams.metrics.base import Contributions, Domain, Outcome, add, series
 from streams.metrics.eventtime import seconds
 
 
@@ -85,6 +85,9 @@ class Store(Protocol):
     def get(self, key: bytes) -> bytes | None: ...
 
     def set(self, key: bytes, value: bytes) -> None: ...
+
+
+_INDEX = {outcome: i for i, outcome in enumerate(Outcome)}
 
 
 class FamilyProcessor:
@@ -188,27 +191,31 @@ class FamilyProcessor:
         return result
 
     def _apply(self, record: Record, event: Envelope, sums: PartitionSums) -> bool:
+        # Every decision here uses the partition clock as of the events before this one
+        # (sums.clock advances only after), so it depends on the log, not on batches.
         at = seconds(event.occurred_at)
         first = record.seen.get(event.event_id)
+        delta: Contributions
         if first is not None and first >= sums.clock - self.dedupe_horizon:
-            record.counts[1] += 1
-            sums.add({(self._outcome_keys[1], None): 1})
-            return False
-        record.seen[event.event_id] = at
-        outcome, delta = self.domain.apply(record.state, event, sums.horizon())
-        if outcome is Outcome.STALE:
-            record.counts[2] += 1
-            sums.add({(self._outcome_keys[2], None): 1})
-            return False
-        record.counts[0] += 1
-        delta[(self._outcome_keys[0], None)] = delta.get((self._outcome_keys[0], None), 0) + 1
+            outcome, delta = Outcome.DUPLICATE, {}
+        else:
+            record.seen[event.event_id] = at
+            outcome, delta = self.domain.apply(record.state, event, sums.horizon())
+        record.counts[_INDEX[outcome]] += 1
+        add(delta, (self._outcome_keys[_INDEX[outcome]], None), 1)
         sums.add(delta)
+        if outcome is not Outcome.APPLIED:
+            return False
         if at > record.clock:
             record.clock = at
         sums.advance(at)
         return True
 
     def _prune(self, record: Record, sums: PartitionSums) -> None:
+        # Physical only, at the batch's last clock: `_apply` already ignores ids older
+        # than the dedupe horizon and asks the domain against the horizon at each event's
+        # own clock, and the clock never goes back, so nothing dropped here could change a
+        # later decision.
         cutoff = sums.clock - self.dedupe_horizon
         if any(t < cutoff for t in record.seen.values()):
             record.seen = {k: t for k, t in record.seen.items() if t >= cutoff}
@@ -234,11 +241,3 @@ class FamilyProcessor:
             for r, n in reasons.items()
             if n
         }
-
-
-def group_by_partition(messages: Iterable[Message]) -> Iterator[tuple[int, list[Message]]]:
-    """Split a mixed batch into per-partition runs, keeping each partition's order."""
-    groups: dict[int, list[Message]] = {}
-    for msg in messages:
-        groups.setdefault(msg.partition, []).append(msg)
-    yield from groups.items()

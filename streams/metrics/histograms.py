@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import lru_cache
 
-from streams.metrics.base import At, Contributions, Labels, SeriesKey, series
+from streams.metrics.base import At, Contributions, Labels, SeriesKey, bump, series
 from streams.metrics.eventtime import MICROS
 
 #: CONTRACT section 7 bucket bounds, seconds
@@ -27,17 +27,6 @@ def _keys(name: str, labels: Labels) -> tuple[tuple[SeriesKey, ...], SeriesKey, 
     extra = dict(labels)
     buckets = tuple(series(f"{name}_bucket", le=le, **extra) for le in LE)
     return buckets, series(f"{name}_sum", **extra), series(f"{name}_count", **extra)
-
-
-def bump(out: Contributions, key: SeriesKey, at: At, value: int) -> None:
-    """out[(key, at)] += value, never storing a zero."""
-    if value:
-        slot = (key, at)
-        total = out.get(slot, 0) + value
-        if total:
-            out[slot] = total
-        else:
-            del out[slot]
 
 
 def observe(out: Contributions, name: str, micros: int, at: At, labels: Labels = (), sign: int = 1) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schemas.events import PaymentEvent
-from streams.metrics.base import Contributions, Key, Outcome, SeriesKey, series
+from streams.metrics.base import Contributions, Key, Outcome, SeriesKey, series, since
 from streams.metrics.catalogue import scales_for
 from streams.metrics.eventtime import seconds
 from streams.metrics.money import FxTable, round_div
@@ -120,9 +120,7 @@ class PaymentDomain:
         return out
 
     def prune(self, state: PaymentState, horizon: int) -> None:
-        history = state.history
-        if history and min(h[0] for h in history) < horizon:
-            state.history = [h for h in history if h[0] >= horizon]
+        state.history = since(state.history, horizon)
 
     def dump(self, state: PaymentState) -> dict[str, Any]:
         """{"t": 6 counts then 6 amounts, "h": [at, outcome, amount, ...]}."""

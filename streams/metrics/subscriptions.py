@@ -23,7 +23,7 @@ from typing import Any
 
 from schemas.events import SubscriptionEvent
 from streams.metrics import eventtime
-from streams.metrics.base import Contributions, Key, Outcome, SeriesKey, series
+from streams.metrics.base import Contributions, Outcome, SeriesKey, add, series, since
 from streams.metrics.catalogue import scales_for
 from streams.metrics.money import FxTable, round_div
 
@@ -155,10 +155,10 @@ class SubscriptionDomain:
                 delta[SCHEDULED_CHURN, None] = -old_mrr
         if mrr:
             mrr_key, subs_key = self._keys(plan)
-            _bump(delta, (mrr_key, None), mrr)
-            _bump(delta, (subs_key, None), 1)
+            add(delta, (mrr_key, None), mrr)
+            add(delta, (subs_key, None), 1)
             if cape:
-                _bump(delta, (SCHEDULED_CHURN, None), mrr)
+                add(delta, (SCHEDULED_CHURN, None), mrr)
 
         at = micros // 1_000_000
         before = state.mrr
@@ -196,25 +196,23 @@ class SubscriptionDomain:
         for _, plan, _, mrr, cape, _ in state.subs.values():
             if mrr:
                 mrr_key, subs_key = self._keys(plan)
-                _bump(out, (mrr_key, None), mrr)
-                _bump(out, (subs_key, None), 1)
+                add(out, (mrr_key, None), mrr)
+                add(out, (subs_key, None), 1)
                 if cape:
-                    _bump(out, (SCHEDULED_CHURN, None), mrr)
+                    add(out, (SCHEDULED_CHURN, None), mrr)
         if state.mrr:
             out[CUSTOMERS_ACTIVE, None] = 1
         for code, value in enumerate(state.totals):
             if value:
                 out[ALL_TIME[code], None] = value
         for at, code, amount in state.history:
-            _bump(out, (WINDOWED[code], at), amount)
+            add(out, (WINDOWED[code], at), amount)
             if code in CUSTOMER_CODES:
-                _bump(out, (CUSTOMER_WINDOWED[code], at), 1)
+                add(out, (CUSTOMER_WINDOWED[code], at), 1)
         return out
 
     def prune(self, state: SubscriptionState, horizon: int) -> None:
-        history = state.history
-        if history and min(h[0] for h in history) < horizon:
-            state.history = [h for h in history if h[0] >= horizon]
+        state.history = since(state.history, horizon)
 
     def dump(self, state: SubscriptionState) -> dict[str, Any]:
         """{"s": {id: [us, plan, status, mrr, cape, ended]}, "e", "h": flat, "t"}."""
@@ -241,14 +239,6 @@ class SubscriptionDomain:
             totals=list(data["t"]),
             mrr=sum(sub[3] for sub in subs.values()),
         )
-
-
-def _bump(target: Contributions, key: Key, value: int) -> None:
-    total = target.get(key, 0) + value
-    if total:
-        target[key] = total
-    else:
-        target.pop(key, None)
 
 
 def _record(state: SubscriptionState, delta: Contributions, at: int, code: int, amount: int) -> None:

@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schemas.events import SCORE_RANGES, SurveyEvent
-from streams.metrics.base import Contributions, Outcome, add_into, series
+from streams.metrics.base import Contributions, Outcome, add_into, bump, series
 from streams.metrics.catalogue import scales_for
 from streams.metrics.eventtime import seconds
-from streams.metrics.histograms import bump
 
 _RATINGS: dict[str, tuple[tuple[int, str], ...]] = {
     # (lowest score of the band, rating), highest band first
