@@ -10,12 +10,12 @@ store after a restart or a rebalance.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from schemas.decode import Decoder, Rejection
 from schemas.events import Envelope
+from streams.engine.messages import BatchResult, Deadletter, RawMessage, Rekey, Store
 from streams.engine.partitioning import partition_for
 from streams.engine.records import (
     CUSTOMER_PREFIX,
@@ -28,64 +28,6 @@ from streams.engine.records import (
 from streams.metrics.aggregate import PartitionSums
 from streams.metrics.base import Contributions, Domain, Outcome, add, series
 from streams.metrics.eventtime import seconds
-
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    """One consumed Kafka record."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes
-    headers: tuple[tuple[str, bytes], ...] = ()
-
-
-class RawMessage(Protocol):
-    """What the engine reads of a consumed record (Faust's messages fit as they are)."""
-
-    @property
-    def topic(self) -> str: ...
-    @property
-    def partition(self) -> int: ...
-    @property
-    def offset(self) -> int: ...
-    @property
-    def key(self) -> bytes | None: ...
-    @property
-    def value(self) -> bytes | None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Deadletter:
-    message: RawMessage
-    reason: str
-    detail: str
-
-
-@dataclass(frozen=True, slots=True)
-class Rekey:
-    """A valid event that arrived on the wrong partition for its customer."""
-
-    message: RawMessage
-    customer_id: str
-    partition: int
-
-
-@dataclass(slots=True)
-class BatchResult:
-    deadletters: list[Deadletter] = field(default_factory=list)
-    rekeys: list[Rekey] = field(default_factory=list)
-    applied: list[Envelope] = field(default_factory=list)
-    replayed: int = 0  # re-delivered after a restart, already in the record: skipped
-
-
-class Store(Protocol):
-    def get(self, key: bytes) -> bytes | None: ...
-
-    def set(self, key: bytes, value: bytes) -> None: ...
-
 
 _INDEX = {outcome: i for i, outcome in enumerate(Outcome)}
 

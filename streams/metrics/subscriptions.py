@@ -19,15 +19,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, get_args
 
-from schemas.events import SubscriptionEvent
+from schemas.events import SubscriptionEvent, SubscriptionStatus
 from streams.metrics import eventtime
 from streams.metrics.base import Contributions, Outcome, SeriesKey, add, series, since
 from streams.metrics.catalogue import scales_for
 from streams.metrics.money import FxTable, round_div
 
-STATUSES = frozenset({"trialing", "active", "past_due", "paused", "canceled"})
+STATUSES = frozenset(get_args(SubscriptionStatus))
+COUNTED_STATUSES = frozenset({"active", "past_due"})  # CONTRACT 6: MRR counts while
 # Months per billing interval (CONTRACT 6: day 365/12, week 52/12, ..., year 1/12).
 MONTHLY_FACTOR: dict[str, Fraction] = {
     "day": Fraction(365, 12),
@@ -85,7 +86,7 @@ class SubscriptionDomain:
     family = "subscriptions"
 
     def __init__(
-        self, fx: FxTable, counted_statuses: frozenset[str] = frozenset({"active", "past_due"})
+        self, fx: FxTable, counted_statuses: frozenset[str] = COUNTED_STATUSES
     ) -> None:
         unknown = set(counted_statuses) - STATUSES
         if unknown:
