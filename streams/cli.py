@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -45,7 +46,15 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_worker, _simulate, _produce, _report, _topics):
+        add(sub)
+    return parser
 
+
+Subparsers = Any  # argparse's _SubParsersAction, private in typeshed
+
+
+def _worker(sub: Subparsers) -> None:
     worker = sub.add_parser(
         "worker",
         help="run a stream-processing worker (scale out by starting more)",
@@ -56,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--data-dir", help="override CSPULSE_DATA_DIR (one per worker)")
     worker.add_argument("--loglevel", help="override CSPULSE_LOG_LEVEL (debug, info, warning)")
 
+
+def _simulate(sub: Subparsers) -> None:
     sim = sub.add_parser(
         "simulate",
         help="publish realistic synthetic events (live rate or a burst)",
@@ -84,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--out", metavar="FILE.jsonl", help="write to a file instead of Kafka")
     sim.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+
+def _produce(sub: Subparsers) -> None:
     produce = sub.add_parser(
         "produce",
         help="validate a JSONL file of events and publish the valid ones",
@@ -103,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     produce.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+
+def _report(sub: Subparsers) -> None:
     report = sub.add_parser(
         "report",
         help="compute every metric offline from a JSONL file or the topics",
@@ -117,9 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--from-topics", action="store_true", help="read the cs.* topics instead")
     report.add_argument("--json", action="store_true", help="flat JSON of every series")
 
+
+def _topics(sub: Subparsers) -> None:
     topics = sub.add_parser("topics", help="create or describe the engine's topics", epilog=EPILOG)
     topics.add_argument("action", choices=["create", "describe"])
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

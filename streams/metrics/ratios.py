@@ -70,76 +70,84 @@ def _fmt(value: float, kind: str) -> str:
     return f"{value:,.0f}"
 
 
+class _Ratios:
+    """The contract's ratios (CONTRACT 6) over one window, from the summed series."""
+
+    def __init__(self, s: Series) -> None:
+        self.s = s
+        self.mrr = s.sum("cs_mrr")
+        self.active = s.sum("cs_customers_active")
+
+    def move(self, kind: str, w: str) -> float:
+        return self.s.sum("cs_mrr_movement", kind=kind, window=w)
+
+    def cust(self, kind: str, w: str) -> float:
+        return self.s.sum("cs_customer_movements", kind=kind, window=w)
+
+    def start_mrr(self, w: str) -> float:
+        net = self.move("new", w) + self.move("reactivation", w) + self.move("expansion", w)
+        return self.mrr - net + self.move("contraction", w) + self.move("churn", w)
+
+    def churn_rate(self, w: str) -> float:
+        start = self.active - self.cust("new", w) - self.cust("reactivation", w) + self.cust("churn", w)
+        return _div(self.cust("churn", w), start)
+
+    def nrr(self, w: str) -> float:
+        m = self.start_mrr(w)
+        return _div(m + self.move("expansion", w) - self.move("contraction", w) - self.move("churn", w), m)
+
+    def responses(self, survey: str, w: str, **rating: str) -> float:
+        return self.s.sum("cs_survey_responses", survey=survey, window=w, **rating)
+
+    def nps(self, w: str) -> float:
+        p, d = self.responses("nps", w, rating="promoter"), self.responses("nps", w, rating="detractor")
+        return _div(100 * (p - d), self.responses("nps", w))
+
+    def csat(self, w: str) -> float:
+        return _div(100 * self.responses("csat", w, rating="satisfied"), self.responses("csat", w))
+
+    def ces(self, w: str) -> float:
+        return _div(self.s.sum("cs_survey_score_sum", survey="ces", window=w), self.responses("ces", w))
+
+    def fcr(self, w: str) -> float:
+        one = self.s.sum("cs_tickets_resolved", touch="one", window=w)
+        return _div(one, one + self.s.sum("cs_tickets_resolved", touch="multi", window=w))
+
+    def failed(self, w: str) -> float:
+        f = self.s.sum("cs_payments", outcome="failed", window=w)
+        return _div(f, f + self.s.sum("cs_payments", outcome="succeeded", window=w))
+
+    def renewal(self, w: str) -> float:
+        r = self.s.sum("cs_renewals", outcome="renewed", window=w)
+        return _div(r, r + self.s.sum("cs_renewals", outcome="canceled", window=w))
+
+    def frt(self, q: float, w: str) -> float:
+        return self.s.quantile(q, "cs_first_response_window_seconds_bucket", window=w)
+
+
 def headline(flat: Mapping[str, float], windows: list[str]) -> dict[str, list[str]]:
-    s = Series(flat)
-    mrr = s.sum("cs_mrr")
-    active = s.sum("cs_customers_active")
+    """The report's table: one row per figure, one column per window."""
+    r = _Ratios(Series(flat))
 
     def per_window(fn: Callable[[str], float], kind: str) -> list[str]:
         return [_fmt(fn(w), kind) for w in windows]
 
-    def move(kind: str, w: str) -> float:
-        return s.sum("cs_mrr_movement", kind=kind, window=w)
-
-    def cust(kind: str, w: str) -> float:
-        return s.sum("cs_customer_movements", kind=kind, window=w)
-
-    def start_mrr(w: str) -> float:
-        net = move("new", w) + move("reactivation", w) + move("expansion", w)
-        return mrr - net + move("contraction", w) + move("churn", w)
-
-    def churn_rate(w: str) -> float:
-        start = active - cust("new", w) - cust("reactivation", w) + cust("churn", w)
-        return _div(cust("churn", w), start)
-
-    def nrr(w: str) -> float:
-        m = start_mrr(w)
-        return _div(m + move("expansion", w) - move("contraction", w) - move("churn", w), m)
-
-    def survey(name: str, w: str) -> float:
-        return s.sum("cs_survey_responses", survey=name, window=w)
-
-    def nps(w: str) -> float:
-        p = s.sum("cs_survey_responses", survey="nps", rating="promoter", window=w)
-        d = s.sum("cs_survey_responses", survey="nps", rating="detractor", window=w)
-        return _div(100 * (p - d), survey("nps", w))
-
-    def csat(w: str) -> float:
-        sat = s.sum("cs_survey_responses", survey="csat", rating="satisfied", window=w)
-        return _div(100 * sat, survey("csat", w))
-
-    def fcr(w: str) -> float:
-        one = s.sum("cs_tickets_resolved", touch="one", window=w)
-        return _div(one, one + s.sum("cs_tickets_resolved", touch="multi", window=w))
-
-    def failed(w: str) -> float:
-        f = s.sum("cs_payments", outcome="failed", window=w)
-        return _div(f, f + s.sum("cs_payments", outcome="succeeded", window=w))
-
-    def renewal(w: str) -> float:
-        r = s.sum("cs_renewals", outcome="renewed", window=w)
-        return _div(r, r + s.sum("cs_renewals", outcome="canceled", window=w))
-
-    def ces(w: str) -> float:
-        return _div(s.sum("cs_survey_score_sum", survey="ces", window=w), survey("ces", w))
-
-    frt = "cs_first_response_window_seconds_bucket"
     return {
-        "MRR": [_fmt(mrr, "money")] * len(windows),
-        "active customers": [_fmt(active, "n")] * len(windows),
-        "ARPA": [_fmt(_div(mrr, active), "money")] * len(windows),
+        "MRR": [_fmt(r.mrr, "money")] * len(windows),
+        "active customers": [_fmt(r.active, "n")] * len(windows),
+        "ARPA": [_fmt(_div(r.mrr, r.active), "money")] * len(windows),
         **{
-            f"{kind} MRR": [_fmt(move(kind, w), "money") for w in windows]
+            f"{kind} MRR": [_fmt(r.move(kind, w), "money") for w in windows]
             for kind in ("new", "expansion", "contraction", "churn", "reactivation")
         },
-        "customer churn rate": per_window(churn_rate, "pct"),
-        "net revenue retention": per_window(nrr, "pct"),
-        "renewal rate": per_window(renewal, "pct"),
-        "failed payment rate": per_window(failed, "pct"),
-        "first response p50": per_window(lambda w: s.quantile(0.5, frt, window=w), "secs"),
-        "first response p90": per_window(lambda w: s.quantile(0.9, frt, window=w), "secs"),
-        "first contact resolution": per_window(fcr, "pct"),
-        "NPS": per_window(nps, "score"),
-        "CSAT": per_window(csat, "score"),
-        "CES": per_window(ces, "score"),
+        "customer churn rate": per_window(r.churn_rate, "pct"),
+        "net revenue retention": per_window(r.nrr, "pct"),
+        "renewal rate": per_window(r.renewal, "pct"),
+        "failed payment rate": per_window(r.failed, "pct"),
+        "first response p50": per_window(lambda w: r.frt(0.5, w), "secs"),
+        "first response p90": per_window(lambda w: r.frt(0.9, w), "secs"),
+        "first contact resolution": per_window(r.fcr, "pct"),
+        "NPS": per_window(r.nps, "score"),
+        "CSAT": per_window(r.csat, "score"),
+        "CES": per_window(r.ces, "score"),
     }
