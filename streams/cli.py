@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from streams.settings import Settings, load_settings
 
@@ -18,11 +19,21 @@ EPILOG = (
 
 
 def _settings() -> Settings:
+    """The settings from the environment; an invalid variable is one line and exit status 2."""
     try:
         return load_settings(None)
     except ValidationError as exc:
-        lines = [f"  CSPULSE_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()]
-        sys.exit("cspulse: invalid configuration\n" + "\n".join(lines))
+        lines = [_config_error("_".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
+    except SettingsError as exc:  # a value pydantic-settings could not even decode
+        field = exc.args[0].split('"')[1] if '"' in exc.args[0] else "?"
+        lines = [_config_error(field, "cannot be parsed (expected JSON)")]
+    print("\n".join(lines), file=sys.stderr)
+    sys.exit(2)
+
+
+def _config_error(field: str, message: str) -> str:
+    message = message.removeprefix("Value error, ").replace("\n", " ")
+    return f"cspulse: invalid configuration: CSPULSE_{field.upper()}: {message}"
 
 
 def _positive_int(text: str) -> int:
