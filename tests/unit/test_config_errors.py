@@ -5,6 +5,7 @@ No traceback, whatever the value (JSON ones included), and a secret is never ech
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -48,9 +49,13 @@ def test_every_setting_is_either_free_text_or_has_invalid_examples() -> None:
     ("field", "value"), [(f, v) for f, values in INVALID.items() for v in values], ids=repr
 )
 def test_an_invalid_value_is_one_line_naming_the_variable(
-    field: str, value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    field: str,
+    value: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    for name in [n for n in list(__import__("os").environ) if n.startswith("CSPULSE_")]:
+    for name in [n for n in os.environ if n.startswith("CSPULSE_")]:
         monkeypatch.delenv(name)
     monkeypatch.setenv(f"CSPULSE_{field.upper()}", value)
     events = tmp_path / "none.jsonl"
