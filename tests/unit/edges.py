@@ -88,19 +88,42 @@ def bad_records(family: str, valid: Mapping[str, Any]) -> list[tuple[Rejected, b
     return out
 
 
+# Shifts of a "pusher" (a copy of an event under a new id, that much later) that take
+# the clock exactly to the dedupe horizon of the original, to the prune horizon and
+# window start of a bucket-aligned original, or to a first-response target.
+HORIZON_SHIFTS = (7 * DAY, 7 * DAY + 1, 30 * DAY - 1, 30 * DAY, 3600, DAY)
+TARGET_SHIFTS = (3600, 14400, DAY, 2 * DAY, 7 * DAY, 7 * DAY + 1)
+
+
 @st.composite
-def mixed(draw: st.DrawFn, rows: list[dict[str, Any]], family: str) -> list[tuple[Record, bytes]]:
-    """`rows` (in arrival order) with exact duplicates and bad records mixed in."""
+def mixed(
+    draw: st.DrawFn, rows: list[dict[str, Any]], family: str, shifts: Sequence[int] = HORIZON_SHIFTS
+) -> list[tuple[Record, bytes]]:
+    """`rows` (in arrival order) with exact duplicates, pushers and bad records mixed in."""
     out: list[tuple[Record, bytes]] = [(row, orjson.dumps(row)) for row in rows]
-    if rows:
-        for _ in range(draw(st.integers(0, max(1, len(rows) // 3)))):
-            i = draw(st.integers(0, len(rows) - 1))
-            # a copy after the original: soon, or much later (possibly past the horizon)
-            j = draw(st.integers(i + 1, len(out)))
-            out.insert(j, (rows[i], orjson.dumps(rows[i])))
-        for _ in range(draw(st.integers(0, 3))):
-            bad = draw(st.sampled_from(bad_records(family, draw(st.sampled_from(rows)))))
-            out.insert(draw(st.integers(0, len(out))), bad)
+    if not rows:
+        return out
+
+    def position(row: dict[str, Any]) -> int:
+        return next(n for n, (r, _) in enumerate(out) if r is row)
+
+    for k in range(draw(st.integers(0, 2))):
+        row = draw(st.sampled_from(rows))
+        moment = datetime.fromisoformat(row["occurred_at"]) + timedelta(seconds=draw(st.sampled_from(shifts)))
+        if draw(st.booleans()):
+            moment = moment.replace(microsecond=0)
+        pusher = {**row, "event_id": f"{row['event_id']}-push{k}", "occurred_at": stamp(moment)}
+        at = draw(st.integers(position(row) + 1, len(out)))
+        out.insert(at, (pusher, orjson.dumps(pusher)))
+        if draw(st.booleans()):  # and the original again, right after
+            out.insert(at + 1, (row, orjson.dumps(row)))
+    for _ in range(draw(st.integers(0, max(1, len(rows) // 3)))):
+        row = draw(st.sampled_from(rows))
+        # a copy after the original: soon, or much later (possibly past the horizon)
+        out.insert(draw(st.integers(position(row) + 1, len(out))), (row, orjson.dumps(row)))
+    for _ in range(draw(st.integers(0, 3))):
+        bad = draw(st.sampled_from(bad_records(family, draw(st.sampled_from(rows)))))
+        out.insert(draw(st.integers(0, len(out))), bad)
     return out
 
 

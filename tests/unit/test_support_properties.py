@@ -30,7 +30,7 @@ from tests.reference.calendar import Calendar
 from tests.reference.common import Expected, Record, differences
 from tests.reference.support import survey_reference, ticket_reference
 from tests.unit import edges
-from tests.unit.edges import arrival_order, cuts, mixed, stamp
+from tests.unit.edges import TARGET_SHIFTS, arrival_order, cuts, mixed, stamp
 
 BASE = datetime(2026, 3, 26, 8, 0, tzinfo=UTC)  # a Thursday before the Berlin DST switch
 # Berlin: a holiday (Fri 27 March), an overnight Friday interval, Sunday hours across
@@ -301,7 +301,7 @@ def ticket_streams(draw: st.DrawFn) -> Stream:
         rows += [{**e, "at": start + e["at"] - first} for e in history]
     rows = [_row(i, r) for i, r in enumerate(rows)]
     delays = draw(st.lists(st.sampled_from(ARRIVAL_DELAYS), min_size=len(rows), max_size=len(rows)))
-    records = draw(mixed(arrival_order(rows, delays), "ticket"))
+    records = draw(mixed(arrival_order(rows, delays), "ticket", TARGET_SHIFTS))
     return records, draw(cuts(len(records)))
 
 
