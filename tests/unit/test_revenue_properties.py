@@ -38,7 +38,7 @@ ENV = edges.engine_env(CSPULSE_FX_RATES=json.dumps(RATES))
 SUBS = SubscriptionDomain(FX)
 PAYMENTS = PaymentDomain(FX)
 PROPERTY = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-EDGES = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+EDGES = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 CUSTOMERS = st.sampled_from(["c0", "c1", "c2"])
 CURRENCIES = st.sampled_from(["USD", "EUR", "JPY", "KWD"])
