@@ -17,7 +17,7 @@ Choices of the engine the references follow because the README documents them:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from fractions import Fraction
@@ -200,8 +200,3 @@ def differences(
             elif not lo <= value <= hi:
                 problems.append(f"{k} window {name} at {at}: engine {value} not in [{lo}, {hi}]")
     return problems
-
-
-def flatten(records: Iterable[Record]) -> list[Mapping[str, Any]]:
-    """The valid events of a record list, in order."""
-    return [r for r in records if not isinstance(r, Rejected)]
