@@ -12,6 +12,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY streams ./streams
 COPY schemas ./schemas
+COPY simulator ./simulator
 
 # The rocksdict extra lets a deployment choose CSPULSE_STORE=rocksdb://.
 RUN pip install ".[rocksdict]"

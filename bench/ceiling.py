@@ -17,21 +17,15 @@ import sys
 import time
 
 import orjson
-from aiokafka import AIOKafkaConsumer
 
 from bench.common import BOOTSTRAP, rss_bytes
+from streams.worker import clients
 
 MAX_RECORDS = 10_000
 
 
 async def consume(topics: list[str], expect: int, timeout: float) -> dict[str, float]:
-    consumer = AIOKafkaConsumer(
-        *topics,
-        bootstrap_servers=BOOTSTRAP,
-        group_id=None,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-    )
+    consumer = clients.consumer(BOOTSTRAP, *topics, group_id=None)
     await consumer.start()
     n = 0
     first = last = 0.0

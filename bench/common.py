@@ -17,15 +17,16 @@ from pathlib import Path
 from typing import IO, Any
 
 import aiohttp
-from aiokafka.admin import AIOKafkaAdminClient
 from rich.console import Console
 
-from streams.domains import METRIC_FAMILIES
-from streams.kafka import create_topics
+from schemas.events import FAMILIES as ALL_FAMILIES
+from streams.engine.build import METRIC_FAMILIES
 from streams.settings import Settings, load_settings
+from streams.worker.clients import admin
+from streams.worker.topics import create_topics
 
 BOOTSTRAP = os.environ.get("CSPULSE_BENCH_BOOTSTRAP", "127.0.0.1:9092")
-FAMILIES = ("subscriptions", "payments", "surveys", "tickets")
+FAMILIES = METRIC_FAMILIES  # the families the engine computes metrics for
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 console = Console(stderr=True, highlight=False)
@@ -70,7 +71,7 @@ class Isolated:
             "CSPULSE_PARTITIONS": str(partitions),
             "CSPULSE_LOG_LEVEL": "warning",
         }
-        for family in (*FAMILIES, "usage", "costs", "deadletter"):
+        for family in (*ALL_FAMILIES, "deadletter"):
             env[f"CSPULSE_TOPIC_{family.upper()}"] = f"bench.{uid}.cs.{family}"
         env.update(extra or {})
         return cls(tag, env)
@@ -109,28 +110,20 @@ async def create_compacted(topics: list[str], partitions: int) -> None:
     from aiokafka.admin import NewTopic
     from aiokafka.errors import TopicAlreadyExistsError
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
-    await admin.start()
-    try:
+    async with admin(BOOTSTRAP) as client:
         new = [NewTopic(t, partitions, 1, topic_configs={"cleanup.policy": "compact"}) for t in topics]
         with contextlib.suppress(TopicAlreadyExistsError):
-            await admin.create_topics(new)
-    finally:
-        await admin.close()
+            await client.create_topics(new)
 
 
 async def delete_topics(uids: Iterable[str]) -> int:
     """Delete every topic whose name contains one of `uids`; returns how many."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
-    await admin.start()
-    try:
+    async with admin(BOOTSTRAP) as client:
         wanted = tuple(uids)
-        names = [t for t in await admin.list_topics() if any(uid in t for uid in wanted)]
+        names = [t for t in await client.list_topics() if any(uid in t for uid in wanted)]
         for i in range(0, len(names), 50):
-            await admin.delete_topics(names[i : i + 50])
+            await client.delete_topics(names[i : i + 50])
         return len(names)
-    finally:
-        await admin.close()
 
 
 # -- processes --------------------------------------------------------------------------

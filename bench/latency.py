@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaProducer
 
 from bench.common import BOOTSTRAP, Isolated, Scraper, Worker, processed, series_sum
 from bench.progress import Bar
 from bench.workload import BatchSender, Workload, producer
+from streams.worker import clients
 
 PROBE_PLAN = "bench-probe"
 EPSILON = 0.001  # USD; probes differ by 0.01
@@ -72,7 +72,7 @@ class Prober:
         self.run = uuid.uuid4().hex[:6]
         self.sent = 0
         self.total = 0.0  # MRR of the probes sent
-        self.prod = AIOKafkaProducer(bootstrap_servers=BOOTSTRAP, acks="all", enable_idempotence=True)
+        self.prod = clients.producer(BOOTSTRAP, linger_ms=0)  # each probe is timed: no lingering
 
     async def start(self) -> None:
         await self.prod.start()

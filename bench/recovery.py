@@ -16,25 +16,20 @@ import time
 from pathlib import Path
 from typing import Any
 
-from aiokafka.admin import AIOKafkaAdminClient
-
 from bench.common import BOOTSTRAP, Isolated, Scraper, Worker, say, series_sum
 from bench.latency import Prober
 from bench.memory import RESTORE_TIMEOUT_S, restore
 from bench.state import Written
+from streams.worker.clients import admin
 
 GROUP_TIMEOUT_S = 120.0
 LOST_AFTER_S = 20.0  # a probe not on /metrics this long after another one is counted lost
 
 
 async def group_members(group: str) -> int:
-    admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
-    await admin.start()
-    try:
-        (resp,) = await admin.describe_consumer_groups([group])
-        return len(resp.groups[0][5])
-    finally:
-        await admin.close()
+    async with admin(BOOTSTRAP) as client:
+        (resp,) = await client.describe_consumer_groups([group])
+    return len(resp.groups[0][5])
 
 
 async def wait_group_empty(group: str) -> float:

@@ -225,7 +225,8 @@ class CostEvent(Envelope):
 
 Event = SubscriptionEvent | PaymentEvent | SurveyEvent | TicketEvent | UsageEvent | CostEvent
 
-# Which event types each topic family carries (CONTRACT section 1).
+# The family registry: which event types each topic family carries (CONTRACT section 1).
+# Topics, settings, the decoder, the engine, the simulator and the report derive from it.
 FAMILIES: dict[str, dict[str, type[Envelope]]] = {
     "subscriptions": dict.fromkeys(get_args(SubscriptionType), SubscriptionEvent),
     "payments": dict.fromkeys(get_args(PaymentType), PaymentEvent),
@@ -233,4 +234,16 @@ FAMILIES: dict[str, dict[str, type[Envelope]]] = {
     "tickets": dict.fromkeys(get_args(TicketType), TicketEvent),
     "usage": {"product.used": UsageEvent},
     "costs": {"cost.incurred": CostEvent},
+}
+
+
+def default_topic(family: str) -> str:
+    """The contract's default topic name of a family (`cs.<family>`)."""
+    return f"cs.{family}"
+
+
+#: The family of each event type's prefix ("ticket" -> "tickets"), so that a record of
+#: an unknown type of a known family ("payment.disputed") still finds its family.
+FAMILY_OF_PREFIX: dict[str, str] = {
+    kind.split(".", 1)[0]: family for family, models in FAMILIES.items() for kind in models
 }

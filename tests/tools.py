@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 
 import pytest
 
@@ -16,3 +17,31 @@ def promtool() -> str:
             pytrace=False,
         )
     return path
+
+
+def prometheus() -> str:
+    path = shutil.which("prometheus")
+    if path is None:
+        pytest.fail(
+            "prometheus not found on PATH: run scripts/install-deps (it installs the "
+            "Debian prometheus package)",
+            pytrace=False,
+        )
+    return path
+
+
+def compose() -> list[str]:
+    """The compose command: the Docker CLI's plugin where it works, else docker-compose."""
+    docker = shutil.which("docker")
+    if docker is not None:
+        probe = subprocess.run([docker, "compose", "version"], capture_output=True, timeout=60, check=False)
+        if probe.returncode == 0:
+            return [docker, "compose"]
+    path = shutil.which("docker-compose")
+    if path is None:
+        pytest.fail(
+            "neither `docker compose` nor docker-compose found: run scripts/install-deps (it "
+            "installs Debian's docker-compose package, which checks the file without a Docker daemon)",
+            pytrace=False,
+        )
+    return [path]

@@ -25,6 +25,8 @@ from grafana_foundation_sdk.models.dashboard import (
     VariableOption,
 )
 
+from streams.metrics.catalogue import help_for, lookup
+
 # Pinned in grafana/provisioning/datasources/prometheus.yml.
 DATASOURCE_UID = "cspulse-prometheus"
 DATASOURCE = DataSourceRef(type_val="prometheus", uid=DATASOURCE_UID)
@@ -37,6 +39,17 @@ TAGS = ["cspulse", "generated"]
 MONEY_DECIMALS = 2
 
 GREEN, YELLOW, ORANGE, RED, BLUE, PURPLE = "green", "yellow", "orange", "red", "blue", "purple"
+
+
+def series_help(name: str, note: str = "") -> str:
+    """A panel description from the series catalogue: the HELP /metrics gives `name`, plus a note."""
+    return f"{help_for(name)} {note}".strip()
+
+
+def series_unit(name: str) -> str:
+    """The Grafana unit of a raw series: seconds for `_seconds` series, plain numbers otherwise."""
+    entry, _ = lookup(name)
+    return "s" if entry.name.endswith("_seconds") else "short"
 
 
 def query(expr: str, legend: str = "__auto", ref_id: str = "A", instant: bool = False):

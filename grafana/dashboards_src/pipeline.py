@@ -15,6 +15,8 @@ from .common import (
     default_stat,
     default_timeseries,
     query,
+    series_help,
+    series_unit,
     stacked_bars,
     thresholds,
 )
@@ -117,7 +119,7 @@ def events_by_outcome_timeseries() -> timeseries.Panel:
     return (
         stacked_bars()
         .title("Events by outcome")
-        .description("applied: changed state; duplicate: event_id seen before; stale: older state.")
+        .description(series_help("cs_events_total", "Rate per second."))
         .unit("ops")
         .with_target(
             query("sum by (outcome) (rate(cs_events_total[$__rate_interval]))", "{{outcome}}")
@@ -141,7 +143,7 @@ def dead_letters_by_reason_timeseries() -> timeseries.Panel:
     return (
         stacked_bars()
         .title("Dead letters by reason")
-        .description("Rejected records per interval, by cs.error.reason.")
+        .description(series_help("cs_deadletter_total", "Per interval; reason is cs.error.reason."))
         .unit("short")
         .decimals(0)
         .with_target(
@@ -170,8 +172,8 @@ def event_lag_timeseries() -> timeseries.Panel:
     return (
         default_timeseries()
         .title("Event lag p50 / p99")
-        .description("Processing time - occurred_at, by topic.")
-        .unit("s")
+        .description(series_help("cs_event_lag_seconds", "p50 and p99."))
+        .unit(series_unit("cs_event_lag_seconds"))
         .with_target(query(f"histogram_quantile(0.5, {lag})", "p50 {{topic}}", "A"))
         .with_target(query(f"histogram_quantile(0.99, {lag})", "p99 {{topic}}", "B"))
     )

@@ -1,10 +1,11 @@
 """What a PromQL expression reads: the series names it selects.
 
 Used by the dashboard generator and the tests to make sure every panel and every
-rule reads only series the workers export (CONTRACT.md section 7) or recording
-rules defined in prometheus/rules/. A small lexer, not a parser: it strips string
-literals, label matchers, ranges and grouping-label lists, then keeps identifiers
-that are not function calls or keywords.
+rule reads only series the workers export (CONTRACT.md section 7, as the series
+catalogue streams/metrics/catalogue.py marks it) or recording rules defined in
+prometheus/rules/. A small lexer, not a parser: it strips string literals, label
+matchers, ranges and grouping-label lists, then keeps identifiers that are not
+function calls or keywords.
 """
 
 from __future__ import annotations
@@ -15,46 +16,15 @@ from pathlib import Path
 
 import yaml
 
-# CONTRACT.md section 7, plus `cs_build_info` (named in its text) and `up`
-# (written by Prometheus for every scrape target).
-_HISTOGRAMS = ("cs_first_response_seconds", "cs_resolution_seconds", "cs_event_lag_seconds")
+from streams.metrics.catalogue import ENTRIES, sample_names
+
+# CONTRACT.md section 7 as the series catalogue marks it (with `cs_build_info`, named in
+# its text), and `up` (written by Prometheus for every scrape target).
 CONTRACT_SERIES: frozenset[str] = frozenset(
-    {
-        "cs_mrr",
-        "cs_customers_active",
-        "cs_subscriptions_active",
-        "cs_mrr_movement_total",
-        "cs_mrr_movement",
-        "cs_customer_movements_total",
-        "cs_customer_movements",
-        "cs_mrr_scheduled_churn",
-        "cs_renewals",
-        "cs_payments_total",
-        "cs_payment_amount_total",
-        "cs_payments",
-        "cs_payment_amount",
-        "cs_paying_customers",
-        "cs_tickets_total",
-        "cs_tickets_open",
-        "cs_tickets_first_response_overdue",
-        "cs_first_response_window_seconds_bucket",
-        "cs_first_response_window_seconds_sum",
-        "cs_first_response_window_seconds_count",
-        "cs_resolution_window_seconds_bucket",
-        "cs_resolution_window_seconds_sum",
-        "cs_resolution_window_seconds_count",
-        "cs_tickets_resolved",
-        "cs_survey_responses_total",
-        "cs_survey_responses",
-        "cs_survey_score_sum",
-        "cs_events_total",
-        "cs_deadletter_total",
-        "cs_last_event_timestamp_seconds",
-        "cs_build_info",
-        "up",
-        *(f"{name}{suffix}" for name in _HISTOGRAMS for suffix in ("_bucket", "_sum", "_count")),
-    }
+    {"up", *(sample for entry in ENTRIES if entry.contract for sample in sample_names(entry))}
 )
+# Every sample name a worker exports (the contract's and the series beyond it).
+EXPORTED_SERIES: frozenset[str] = frozenset(sample for entry in ENTRIES for sample in sample_names(entry))
 
 _KEYWORDS = frozenset(
     {"by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or",

@@ -23,6 +23,7 @@ from .common import (
     default_stat,
     default_timeseries,
     query,
+    series_help,
     thresholds,
     window_variable,
 )
@@ -178,7 +179,7 @@ def resolved_by_touch_bargauge() -> bargauge.Panel:
     return (
         default_bargauge(big=True)
         .title("Resolved by touches ($window)")
-        .description("Public agent replies before the first resolution: none, one, multi.")
+        .description(series_help("cs_tickets_resolved"))
         .unit("short")
         .decimals(0)
         .with_target(

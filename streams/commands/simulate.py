@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 
+from simulator import FAMILIES, SimConfig, Simulator
 from streams.commands.progress import progress
-from streams.kafka import started_producer
 from streams.settings import Settings, parse_duration
-from streams.simulator import SimConfig, Simulator
+from streams.worker.clients import started_producer
 
 
 def _mix(text: str | None) -> dict[str, float] | None:
@@ -24,7 +24,7 @@ def _mix(text: str | None) -> dict[str, float] | None:
     out = {}
     for part in text.split(","):
         name, _, share = part.partition("=")
-        if name.strip() not in ("subscriptions", "payments", "tickets", "surveys") or not share:
+        if name.strip() not in FAMILIES or not share:
             sys.exit(f"cspulse simulate: bad --mix entry {part!r} (e.g. tickets=0.4)")
         out[name.strip()] = float(share)
     return out

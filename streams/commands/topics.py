@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from streams.kafka import create_topics, describe_topics
 from streams.settings import Settings
+from streams.worker.topics import create_topics, describe_topics
 
 
 def run_topics(settings: Settings, args: argparse.Namespace) -> int:

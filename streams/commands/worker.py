@@ -21,7 +21,7 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
 
     import faust
 
-    from streams.app import Worker
+    from streams.worker.app import Worker
 
     worker = Worker(settings)
     logging.getLogger("cspulse").setLevel(settings.log_level.upper())

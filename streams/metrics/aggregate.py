@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from streams.metrics.base import Contributions, SeriesKey
+from streams.metrics.base import Contributions, SeriesKey, add
 from streams.metrics.histograms import LE, bucket_groups, bucket_key
 
 DEFAULT_WINDOWS: dict[str, int] = {"1h": 3600, "24h": 86400, "7d": 7 * 86400, "30d": 30 * 86400}
@@ -28,12 +28,7 @@ class WindowGrid:
     cells: dict[tuple[SeriesKey, int], int] = field(default_factory=dict)
 
     def add(self, key: SeriesKey, at: int, value: int) -> None:
-        cell = (key, at // self.size)
-        total = self.cells.get(cell, 0) + value
-        if total:
-            self.cells[cell] = total
-        else:
-            self.cells.pop(cell, None)
+        add(self.cells, (key, at // self.size), value)
 
     def floor(self, clock: int) -> int:
         """Buckets at or below this index are outside the window ending at clock."""
@@ -65,6 +60,7 @@ class PartitionSums:
         self.clock = 0  # latest occurred_at applied here (epoch seconds)
         self._expired_at = 0
         self._step = min((g.size for g in self.grids.values()), default=1)
+        self._widest = max(self.grids.values(), key=lambda g: g.window, default=None)
 
     def add(self, delta: Contributions, sign: int = 1) -> None:
         # The hot loop of the engine: zeros are kept (read() skips them) to save pops.
@@ -103,7 +99,7 @@ class PartitionSums:
 
     def horizon(self) -> int:
         """Oldest event time any window can still see at this clock."""
-        widest = max(self.grids.values(), key=lambda g: g.window, default=None)
+        widest = self._widest
         if widest is None:
             return self.clock
         return (widest.floor(self.clock) + 1) * widest.size
@@ -153,12 +149,3 @@ def merge(reads: Iterable[Mapping[SeriesKey, int]]) -> dict[SeriesKey, int]:
         for key, value in r.items():
             out[key] = out.get(key, 0) + value
     return out
-
-
-def flat_name(key: SeriesKey) -> str:
-    """`name{a="x",b="y"}` with labels sorted by name, the report --json key format."""
-    name, labels = key
-    if not labels:
-        return name
-    inner = ",".join(f'{k}="{v}"' for k, v in sorted(labels))
-    return f"{name}{{{inner}}}"

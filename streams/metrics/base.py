@@ -16,7 +16,8 @@ A contribution key is `(series, at)`:
   (a first-response target that has been missed).
 
 All values are integers (money in micro minor units, durations in microseconds);
-`Domain.scales` says how to turn each series into its exported unit.
+`Domain.scales`, taken from the series catalogue (catalogue.py), says how to
+turn each series into its exported unit.
 """
 
 from __future__ import annotations
@@ -47,14 +48,39 @@ def series(name: str, **labels: str) -> SeriesKey:
     return (name, tuple(sorted(labels.items())))
 
 
+K = TypeVar("K")
+
+
+def add(target: dict[K, int], key: K, value: int) -> None:
+    """target[key] += value, never keeping a zero: the one "add and drop zeros"."""
+    total = target.get(key, 0) + value
+    if total:
+        target[key] = total
+    else:
+        target.pop(key, None)
+
+
+def bump(out: Contributions, key: SeriesKey, at: At, value: int) -> None:
+    """out[(key, at)] += value, never storing a zero."""
+    if value:
+        add(out, (key, at), value)
+
+
+H = TypeVar("H", bound=tuple[Any, ...])
+
+
+def since(history: list[H], horizon: int) -> list[H]:
+    """The entries of an event-time history (first item: epoch seconds) at or after
+    `horizon`, the same list when nothing is older (prune's common case)."""
+    if history and min(h[0] for h in history) < horizon:
+        return [h for h in history if h[0] >= horizon]
+    return history
+
+
 def add_into(target: Contributions, delta: Mapping[Key, int], sign: int = 1) -> None:
     """target += sign * delta, dropping keys that reach zero."""
     for key, value in delta.items():
-        total = target.get(key, 0) + sign * value
-        if total:
-            target[key] = total
-        else:
-            target.pop(key, None)
+        add(target, key, sign * value)
 
 
 def diff(old: Mapping[Key, int], new: Mapping[Key, int]) -> Contributions:
@@ -72,7 +98,10 @@ def total(parts: Iterable[Mapping[Key, int]]) -> Contributions:
 
 
 class Outcome(StrEnum):
+    """What became of a valid event; the order is the order of `Record.counts`."""
+
     APPLIED = "applied"
+    DUPLICATE = "duplicate"  # decided by the engine (dedupe), never by a domain
     STALE = "stale"
 
 
@@ -90,15 +119,20 @@ class Domain(Protocol, Generic[S, E]):  # type: ignore[misc]
 
     @property
     def scales(self) -> Mapping[str, int]:
-        """Exported value = stored integer / scale, per series name (default 1)."""
+        """Exported value = stored integer / scale, per sample name (default 1), from the catalogue."""
         ...
 
     def new_state(self) -> S:
         """State of a customer never seen before."""
         ...
 
-    def apply(self, state: S, event: E) -> tuple[Outcome, Contributions]:
+    def apply(self, state: S, event: E, horizon: int = 0) -> tuple[Outcome, Contributions]:
         """Mutate `state` with `event`; return the outcome and the contribution delta.
+
+        `horizon` is `prune`'s horizon at the partition clock as of the events before
+        this one: anything whose fate depends on pruning (a retired ticket) must be
+        decided against it here, so that the outcome depends on the partition log
+        alone and never on when `prune` last ran (a batch boundary).
 
         The delta must equal contributions(after) - contributions(before) on every
         key a read can see. STALE means nothing changed (empty delta).
@@ -113,6 +147,7 @@ class Domain(Protocol, Generic[S, E]):  # type: ignore[misc]
         """Forget history older than `horizon` (epoch seconds): no window can see it.
 
         May drop windowed contributions with `at < horizon`; must keep all-time ones.
+        Must only drop what `apply` at this horizon or later already treats as gone.
         """
         ...
 

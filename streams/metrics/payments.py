@@ -11,11 +11,12 @@ matters (CONTRACT 5). Choices where the contract is silent:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from schemas.events import PaymentEvent
-from streams.metrics.base import Contributions, Key, Outcome, SeriesKey, series
+from streams.metrics.base import Contributions, Key, Outcome, SeriesKey, series, since
+from streams.metrics.catalogue import scales_for
+from streams.metrics.eventtime import seconds
 from streams.metrics.money import FxTable, round_div
 
 OUTCOMES = ("succeeded", "failed", "refunded")
@@ -37,10 +38,7 @@ PAYING = (
     series("cs_paying_customers", min_payments="1"),
     series("cs_paying_customers", min_payments="2"),
 )
-MONEY_SERIES = ("cs_payment_amount_total", "cs_payment_amount")
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_SECOND = timedelta(seconds=1)
 
 
 @dataclass(slots=True)
@@ -62,7 +60,7 @@ class PaymentDomain:
 
     def __init__(self, fx: FxTable) -> None:
         self.fx = fx
-        self.scales: dict[str, int] = dict.fromkeys(MONEY_SERIES, fx.money_scale)
+        self.scales: dict[str, int] = scales_for(self.family, money_scale=fx.money_scale)
         self._ratios = {c: (fx.factor(c).numerator, fx.factor(c).denominator) for c in fx.currencies}
 
     def new_state(self) -> PaymentState:
@@ -77,11 +75,15 @@ class PaymentDomain:
             raise
         return round_div(event.amount_minor * num, den)
 
-    def apply(self, state: PaymentState, event: PaymentEvent) -> tuple[Outcome, Contributions]:
+    def apply(
+        self, state: PaymentState, event: PaymentEvent, horizon: int = 0
+    ) -> tuple[Outcome, Contributions]:
+        # nothing this family decides depends on the horizon: `prune` drops only what
+        # no window can see any more
         outcome = _OUTCOME_CODE[event.type]
         pair = outcome * 2 + _KIND_CODE[event.kind]
         amount = self.amount_of(event)
-        at = (event.occurred_at - _EPOCH) // _SECOND
+        at = seconds(event.occurred_at)
         paid_before = state.succeeded
         state.totals[pair] += 1
         state.totals[_PAIRS + pair] += amount
@@ -118,9 +120,7 @@ class PaymentDomain:
         return out
 
     def prune(self, state: PaymentState, horizon: int) -> None:
-        history = state.history
-        if history and min(h[0] for h in history) < horizon:
-            state.history = [h for h in history if h[0] >= horizon]
+        state.history = since(state.history, horizon)
 
     def dump(self, state: PaymentState) -> dict[str, Any]:
         """{"t": 6 counts then 6 amounts, "h": [at, outcome, amount, ...]}."""

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schemas.events import SCORE_RANGES, SurveyEvent
-from streams.metrics.base import Contributions, Outcome, add_into, series
-from streams.metrics.histograms import MICROS, bump, micros
+from streams.metrics.base import Contributions, Outcome, add_into, bump, series
+from streams.metrics.catalogue import scales_for
+from streams.metrics.eventtime import seconds
 
 _RATINGS: dict[str, tuple[tuple[int, str], ...]] = {
     # (lowest score of the band, rating), highest band first
@@ -59,17 +60,21 @@ def _alltime(survey: str, score: int, n: int) -> Contributions:
 
 class SurveyDomain:
     family = "surveys"
-    scales: dict[str, int] = {}
+    scales: dict[str, int] = scales_for(family)
 
     def new_state(self) -> SurveyState:
         return SurveyState()
 
-    def apply(self, state: SurveyState, event: SurveyEvent) -> tuple[Outcome, Contributions]:
+    def apply(
+        self, state: SurveyState, event: SurveyEvent, horizon: int = 0
+    ) -> tuple[Outcome, Contributions]:
+        # nothing this family decides depends on the horizon: `prune` drops only what
+        # no window can see any more
         survey, score = event.survey, event.score
         low, high = SCORE_RANGES[survey]
         if not low <= score <= high:
             return Outcome.STALE, {}
-        at = micros(event.occurred_at) // MICROS
+        at = seconds(event.occurred_at)
         counts = state.counts.setdefault(survey, [0] * (high + 1))
         counts[score] += 1
         slot = (at, survey, score)

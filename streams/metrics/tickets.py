@@ -10,10 +10,12 @@ Edges, by design:
   nothing; once the creation arrives every figure is derived as if in order.
 - customer replies and internal notes are applied (they advance the clock and the
   ticket's activity) but change no figure.
-- `prune` folds a ticket that is not open and quiet since before the horizon (or
-  never created) into per-customer all-time totals and forgets it; its id is kept
+- a ticket that is not open and quiet since before the horizon (or never created)
+  is retired: folded into per-customer all-time totals and forgotten; its id is kept
   as a tombstone for `tombstone_seconds`, during which later events for it are
-  STALE. After that an event for it starts a new creation-less record.
+  STALE. After that an event for it starts a new creation-less record. Both are
+  decided in `apply` against the horizon as of the event's place in the partition
+  log; `prune` only carries out, for tickets nobody touches, what `apply` would.
 - the first-response target is wall-clock time (overdue once the clock reaches
   creation + target), even when a business calendar is configured.
 """
@@ -26,9 +28,11 @@ from functools import lru_cache
 from typing import Any
 
 from schemas.events import TicketEvent
-from streams.metrics.base import Contributions, Due, Outcome, SeriesKey, series
+from streams.metrics.base import Contributions, Due, Outcome, SeriesKey, add, bump, series
 from streams.metrics.business_hours import BusinessCalendar
-from streams.metrics.histograms import MICROS, bump, from_micros, observe, scales
+from streams.metrics.catalogue import scales_for
+from streams.metrics.eventtime import MICROS, from_micros
+from streams.metrics.histograms import observe
 from streams.metrics.ticket_lifecycle import Ticket
 
 DEFAULT_TARGETS: Mapping[str, int] = {
@@ -37,7 +41,6 @@ DEFAULT_TARGETS: Mapping[str, int] = {
     "normal": 86400,
     "low": 172800,
 }
-HISTOGRAMS = ("first_response", "resolution")
 
 
 @dataclass(slots=True)
@@ -62,12 +65,9 @@ class TicketDomain:
         self.targets = dict(targets)
         self.schedule = schedule
         self.tombstone_seconds = tombstone_seconds
-        names = [f"cs_{k}_seconds" for k in HISTOGRAMS]
-        names += [f"cs_{k}_window_seconds" for k in HISTOGRAMS]
-        if schedule is not None:
-            names += [f"cs_{k}_business_seconds" for k in HISTOGRAMS]
-            names += [f"cs_{k}_business_window_seconds" for k in HISTOGRAMS]
-        self.scales: Mapping[str, int] = scales(*names)
+        # business-time series exist only with a calendar
+        enabled = ("business_hours",) if schedule is not None else ()
+        self.scales: Mapping[str, int] = scales_for(self.family, enabled=enabled)
         # apply derives a ticket's figures before and after each event: remember
         # business durations instead of walking the calendar twice
         self._business = lru_cache(maxsize=1 << 14)(self._business_uncached)
@@ -75,13 +75,22 @@ class TicketDomain:
     def new_state(self) -> TicketState:
         return TicketState()
 
-    def apply(self, state: TicketState, event: TicketEvent) -> tuple[Outcome, Contributions]:
+    def apply(
+        self, state: TicketState, event: TicketEvent, horizon: int = 0
+    ) -> tuple[Outcome, Contributions]:
         tid = event.ticket_id
-        if tid in state.tombstones:
-            return Outcome.STALE, {}
+        ticket = state.tickets.get(tid)
+        if ticket is not None and ticket.closed_before(horizon * MICROS):
+            # retired as of this event's place in the log, whether or not prune has run
+            self._retire(state, tid, ticket)
+            ticket = None
+        gone = state.tombstones.get(tid)
+        if gone is not None:
+            if gone >= horizon - self.tombstone_seconds:
+                return Outcome.STALE, {}
+            del state.tombstones[tid]  # forgotten by now: the event starts a new record
         if event.type == "ticket.replied" and event.author is None:
             return Outcome.STALE, {}
-        ticket = state.tickets.get(tid)
         if ticket is None:
             ticket = state.tickets[tid] = Ticket()
         before = self.parts(ticket)
@@ -160,21 +169,23 @@ class TicketDomain:
         """Retire quiet closed tickets into all-time totals; age out tombstones."""
         horizon_us = horizon * MICROS
         for tid, ticket in list(state.tickets.items()):
-            if not ticket.closed_before(horizon_us):
-                continue
-            for (key, at), value in self.ticket_contributions(ticket).items():
-                if at is None:
-                    total = state.retired.get(key, 0) + value
-                    if total:
-                        state.retired[key] = total
-                    else:
-                        state.retired.pop(key, None)
-            assert ticket.last is not None
-            state.tombstones[tid] = ticket.last // MICROS
-            del state.tickets[tid]
+            if ticket.closed_before(horizon_us):
+                self._retire(state, tid, ticket)
         oldest = horizon - self.tombstone_seconds
         for tid in [t for t, last in state.tombstones.items() if last < oldest]:
             del state.tombstones[tid]
+
+    def _retire(self, state: TicketState, tid: str, ticket: Ticket) -> None:
+        """Fold a ticket's all-time figures into the customer's totals; keep a tombstone.
+
+        Its windowed figures are older than the horizon, so no window sees them.
+        """
+        for (key, at), value in self.ticket_contributions(ticket).items():
+            if at is None:
+                add(state.retired, key, value)
+        assert ticket.last is not None
+        state.tombstones[tid] = ticket.last // MICROS
+        del state.tickets[tid]
 
     def dump(self, state: TicketState) -> Any:
         return {

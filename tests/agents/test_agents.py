@@ -7,8 +7,8 @@ import types
 
 import pytest
 
-from streams.app import Worker
 from streams.settings import load_settings
+from streams.worker.app import Worker
 from tests.factories import event, raw
 
 
@@ -25,7 +25,7 @@ def worker(tmp_path):
     w = Worker(settings)
     w.app.finalize()
     w.app.flow_control.resume()
-    w._producer = ChangelogRecorder()  # type: ignore[assignment]
+    w.changelog_producer.producer = ChangelogRecorder()  # type: ignore[assignment]
     return w
 
 
@@ -72,7 +72,8 @@ async def test_survey_agent_applies_dedupes_and_writes_table(worker):
     stored = table.get(b"c:cus_1")
     assert stored is not None
     # every write reached the changelog, the last one carrying the stored value
-    changelog = [rec for topic, _, batch in worker._producer.sent for rec in batch if "surveys" in topic]
+    sent = worker.changelog_producer.producer.sent
+    changelog = [rec for topic, _, batch in sent for rec in batch if "surveys" in topic]
     assert changelog and changelog[-1] == (b"c:cus_1", stored)
 
 
@@ -91,7 +92,7 @@ class SentRecords:
 
 async def test_bad_record_goes_to_deadletter_and_the_next_is_applied(worker):
     agent = _agent(worker, "payments")
-    worker.deadletter_topic = SentRecords()
+    worker.outputs.deadletter_topic = SentRecords()
     async with agent.test_context() as ctx:
         await ctx.put(b"{oops", key=b"cus_2")
         await ctx.put(raw(event("payment.succeeded", customer="cus_2")), key=b"cus_2")
@@ -99,7 +100,7 @@ async def test_bad_record_goes_to_deadletter_and_the_next_is_applied(worker):
     names = {(n, dict(lab).get("reason")): v for (n, lab), v in read.items()}
     assert names[("cs_deadletter_total", "malformed_json")] == 1
     assert names[("cs_paying_customers", None)] == 1
-    [dead] = worker.deadletter_topic.sent
+    [dead] = worker.outputs.deadletter_topic.sent
     headers = dict(dead["headers"])
     assert dead["value"] == b"{oops" and dead["key"] == b"cus_2"
     assert headers["cs.error.reason"] == b"malformed_json"

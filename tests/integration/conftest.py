@@ -11,8 +11,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from bench.common import broker_up, free_port
-from streams.kafka import create_topics
 from streams.settings import load_settings
+from streams.worker.topics import create_topics
 from tests.integration.stack import BOOTSTRAP, WorkerProcess, isolated_env
 
 pytestmark = pytest.mark.integration

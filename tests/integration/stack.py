@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from streams.metrics.aggregate import flat_name
+from bench.common import free_port
+from streams.metrics.readout import flat_name
+from tests.tools import prometheus
 
 # The stack's own port variables (scripts/stack) move the tests with it.
 BOOTSTRAP = os.environ.get(
@@ -93,6 +99,87 @@ class WorkerProcess:
             return "(no log)"
 
 
+RULE_FILES = Path(__file__).resolve().parents[2] / "prometheus" / "rules" / "*.yml"
+
+
+@dataclass
+class PrometheusProcess:
+    """A real Prometheus of the test's own: it scrapes only `targets` (job `cspulse`, as
+    in prometheus/prometheus.yml) every `interval`, evaluates the repository's rules as
+    often, and listens on a free port, so no other worker on the machine reaches it."""
+
+    targets: list[str]
+    tmp: Path
+    interval: str = "1s"
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen[bytes] | None = None
+    _logf: object = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60) -> PrometheusProcess:
+        config = {
+            "global": {"scrape_interval": self.interval, "evaluation_interval": self.interval},
+            "rule_files": [str(RULE_FILES)],
+            "scrape_configs": [{"job_name": "cspulse", "static_configs": [{"targets": self.targets}]}],
+        }
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        path = self.tmp / "prometheus.yml"
+        path.write_text(yaml.safe_dump(config), encoding="utf-8")
+        logf = open(self.tmp / "prometheus.log", "ab")  # noqa: SIM115 - closed in stop()
+        self._logf = logf
+        self.proc = subprocess.Popen(
+            [
+                prometheus(),
+                f"--config.file={path}",
+                f"--storage.tsdb.path={self.tmp / 'data'}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+            ],
+            stdout=logf,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+        def ready() -> bool:
+            assert self.proc is not None and self.proc.poll() is None, "prometheus exited"
+            with urllib.request.urlopen(f"{self.url}/-/ready", timeout=2) as resp:
+                return resp.status == 200
+
+        wait_for(ready, timeout, "prometheus ready", detail=self.log_tail)
+        return self
+
+    def query(self, expr: str) -> dict:
+        """The /api/v1/query answer at now; an invalid expression's error body, not an exception."""
+        url = f"{self.url}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
+        try:
+            with urllib.request.urlopen(url, timeout=10) as resp:
+                body: dict = json.loads(resp.read())
+        except urllib.error.HTTPError as exc:  # 400/422: bad expression, with a JSON reason
+            body = json.loads(exc.read() or b"{}") or {"status": "error", "error": str(exc)}
+        return body
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+        if self._logf:
+            self._logf.close()  # type: ignore[attr-defined]
+            self._logf = None
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            text = (self.tmp / "prometheus.log").read_text(errors="replace")
+            return "\n".join(text.splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
 def parse_metrics(text: str) -> dict[str, float]:
     """State series summed without (instance, partition), keyed like report --json."""
     out: dict[str, float] = {}
@@ -108,6 +195,20 @@ def parse_metrics(text: str) -> dict[str, float]:
             key = flat_name((sample.name, labels))
             out[key] = out.get(key, 0.0) + sample.value
     return out
+
+
+def owned_partitions(worker: WorkerProcess) -> set[str]:
+    """Partitions whose series `worker` exposes now (it exposes only the ones it owns)."""
+    return {
+        line.split('partition="')[1].split('"')[0]
+        for line in worker.metrics_text().splitlines()
+        if 'partition="' in line and line.startswith("cs_events_total")
+    }
+
+
+def records_counted(series: dict[str, float]) -> float:
+    """Input records accounted for: each is applied, duplicate, stale or dead-lettered."""
+    return sum(v for k, v in series.items() if k.startswith(("cs_events_total{", "cs_deadletter_total{")))
 
 
 def scrape_sum(workers: list[WorkerProcess]) -> dict[str, float]:

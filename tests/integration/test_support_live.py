@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from schemas.decode import Decoder
 from schemas.events import TicketEvent
 from streams.metrics.histograms import BUCKETS
-from streams.readback import read_topic
+from streams.worker.readback import read_topic
 from tests.integration.report_check import differences, report_from_topics, simulate
 from tests.integration.stack import PROMETHEUS_URL, drain_rate, scrape_sum, wait_for
 

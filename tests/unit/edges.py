@@ -19,10 +19,11 @@ from typing import Any
 import orjson
 from hypothesis import strategies as st
 
-from streams.engine import build_engine
+from streams.engine.build import build_engine
+from streams.engine.messages import Message
+from streams.engine.offline import DictStore
+from streams.engine.processor import FamilyProcessor
 from streams.metrics.base import SeriesKey
-from streams.offline import DictStore
-from streams.processor import FamilyProcessor, Message
 from streams.settings import load_settings
 from tests.reference.common import Expected, Record, Rejected, differences
 

@@ -3,8 +3,9 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streams.metrics.aggregate import PartitionSums, bucket_size, flat_name, read_all
+from streams.metrics.aggregate import PartitionSums, bucket_size, read_all
 from streams.metrics.base import Due, series
+from streams.metrics.readout import flat_name
 
 K = series("cs_x", kind="a")
 

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from streams.offline import OfflineRun
+from simulator import SimConfig, Simulator
+from streams.engine.offline import OfflineRun
 from streams.settings import load_settings
-from streams.simulator import SimConfig, Simulator
 
 
 def _records(n: int, **faults: float) -> list[bytes]:

@@ -19,6 +19,7 @@ from grafana.dashboards_src import build  # noqa: E402
 from grafana.dashboards_src.common import DATASOURCE_UID  # noqa: E402
 from grafana.dashboards_src.promql import (  # noqa: E402
     CONTRACT_SERIES,
+    EXPORTED_SERIES,
     recording_rule_names,
     referenced_series,
 )
@@ -112,6 +113,14 @@ def test_every_query_reads_only_contract_series_or_recording_rules() -> None:
         "cs:ces:mean",
     ):
         assert rule in seen, f"no panel shows {rule}"
+
+
+def test_every_series_the_dashboards_read_is_in_the_catalogue() -> None:
+    for name, dashboard in _dashboards().items():
+        for panel, target in _targets(dashboard):
+            read = {n for n in referenced_series(target["expr"]) if n.startswith(("cs_", "cspulse_"))}
+            unknown = read - EXPORTED_SERIES
+            assert not unknown, f"{name}: {panel['title']!r} reads {unknown}, not in the series catalogue"
 
 
 def test_datasource_uid_is_pinned_everywhere() -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry, generate_latest
 
-from streams.engine import build_engine
-from streams.exposition import LabelFolder, SumsCollector
-from streams.offline import DictStore
+from streams.engine.build import build_engine
+from streams.engine.offline import DictStore
+from streams.exposition import SumsCollector
+from streams.metrics.readout import LabelFolder
 from streams.settings import load_settings
 from tests.factories import event, messages, raw
 
@@ -65,3 +68,15 @@ def test_free_text_labels_fold_after_the_limit():
     folder = LabelFolder(limit=2)
     assert [folder.fold("plan", p) for p in ("a", "b", "c", "a")] == ["a", "b", "other", "a"]
     assert folder.fold("channel", "x") == "x"
+
+
+def test_the_report_and_the_pure_layer_import_neither_prometheus_client_nor_faust():
+    code = (
+        "import sys, streams.engine.offline, streams.engine.build, streams.metrics.catalogue, "
+        "streams.metrics.readout, streams.metrics.ratios; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'faust', 'prometheus_client'}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == "[]"

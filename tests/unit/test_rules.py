@@ -18,6 +18,7 @@ if str(ROOT) not in sys.path:
 
 from grafana.dashboards_src.promql import (  # noqa: E402
     CONTRACT_SERIES,
+    EXPORTED_SERIES,
     load_rule_groups,
     recording_rule_names,
     referenced_series,
@@ -107,6 +108,13 @@ def test_rules_read_only_contract_series_and_defined_rules() -> None:
         unknown = referenced_series(rule["expr"]) - known
         name = rule.get("record") or rule.get("alert")
         assert not unknown, f"{name} reads unknown series {unknown}"
+
+
+def test_every_series_the_rules_read_is_in_the_catalogue() -> None:
+    for rule in load_rule_groups(RULE_FILES):
+        read = {n for n in referenced_series(rule["expr"]) if n.startswith(("cs_", "cspulse_"))}
+        name = rule.get("record") or rule.get("alert")
+        assert read <= EXPORTED_SERIES, f"{name} reads {read - EXPORTED_SERIES}, not in the series catalogue"
 
 
 def test_ratio_rules_keep_the_window_label() -> None:

@@ -13,8 +13,8 @@ import pytest
 
 from schemas.decode import Decoder, Rejection
 from schemas.events import FAMILIES as EVENT_TYPES
-from streams.simulation.catalog import MAX_SEATS
-from streams.simulator import DEFECTS, FAMILIES, SimConfig, SimRecord, Simulator
+from simulator import DEFECTS, FAMILIES, SimConfig, SimRecord, Simulator
+from simulator.catalog import MAX_SEATS
 
 START = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
 CURRENCIES = frozenset({"USD", "EUR", "GBP", "JPY", "CAD"})

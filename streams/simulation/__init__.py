@@ -1,1 +1,0 @@
-"""Deterministic synthetic customer-success events (see streams.simulator)."""

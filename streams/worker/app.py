@@ -1,0 +1,129 @@
+"""The Faust app: one thin agent and one changelog-backed table per topic family.
+
+Agents only adapt Kafka to `FamilyProcessor`: records reach `BatchHandler` (from the
+batching consumer, or an agent's own batches), which hands each partition's run of
+raw records to the processor, writes the touched records to the table (one changelog
+message each) and sends dead letters and re-keyed records.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faust
+from prometheus_client import CollectorRegistry
+
+from streams.engine.build import Engine, build_engine
+from streams.engine.processor import FamilyProcessor
+from streams.settings import Settings
+from streams.worker import consumer
+from streams.worker.changelog import ChangelogProducer, ChangelogWriter
+from streams.worker.handler import BatchHandler, Route
+from streams.worker.instruments import Instruments, serve_metrics
+from streams.worker.outputs import Outputs, serving_hooks
+from streams.worker.serving import ServingStore
+from streams.worker.tables import FamilyTable
+
+
+def create_app(settings: Settings) -> faust.App:
+    s = settings
+    return faust.App(
+        s.app_id,
+        broker=s.broker,
+        store=s.store,
+        datadir=s.data_dir,
+        web_bind=s.web_bind,
+        web_port=s.web_port,
+        web_host=s.web_bind,
+        topic_partitions=s.partitions,
+        topic_replication_factor=s.replication_factor,
+        topic_allow_declare=True,
+        table_standby_replicas=0,
+        # the producer's settings are clients.PRODUCER (see consumer.IdempotentProducer)
+        consumer_auto_offset_reset="earliest",
+        stream_wait_empty=True,
+        autodiscover=False,
+        # how soon a dead worker's partitions move to the survivors
+        broker_session_timeout=s.session_timeout,
+        broker_heartbeat_interval=max(1.0, s.session_timeout / 10),
+        broker_commit_interval=s.commit_interval,
+        # at most this many records per fetch, so one batch blocks the loop (and /metrics)
+        # for a bounded time: ~0.1 s at 2,000
+        broker_max_poll_records=s.batch_size,
+    )
+
+
+class Worker:
+    """Wires an Engine into a Faust app."""
+
+    def __init__(self, settings: Settings, registry: CollectorRegistry | None = None) -> None:
+        self.settings = settings
+        self.engine: Engine = build_engine(settings)
+        self.registry = registry if registry is not None else CollectorRegistry()
+        self.app = create_app(settings)
+        serve_metrics(self.app, self.registry, settings.faust_sensor)
+        self.instruments = Instruments(self.registry, settings, self.engine.processors.values())
+        deadletter_topic = self.app.topic(
+            settings.topic_deadletter,
+            key_serializer="raw",
+            value_serializer="raw",
+            partitions=settings.partitions,
+        )
+        self.serving = ServingStore(settings.redis_url.get_secret_value(), settings.app_id)
+        hooks = serving_hooks(self.serving, self.instruments.serving_errors)
+        self.outputs = Outputs(deadletter_topic, hooks)
+        self.handler = BatchHandler(self.outputs, self.instruments)
+        consumer.install(self.app, self.handler)
+        self.changelog_producer = ChangelogProducer(settings.bootstrap, f"{settings.app_id}-changelog")
+        self.app.on_before_shutdown.connect(self._on_shutdown)
+        self.tables: dict[str, FamilyTable] = {}
+        for family, proc in self.engine.processors.items():
+            self._wire_family(family, proc)
+
+    async def _on_shutdown(self, app: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+        # streams have stopped by now (stream_wait_empty): nothing sends after this
+        await self.changelog_producer.stop()
+
+    def _wire_family(self, family: str, proc: FamilyProcessor) -> None:
+        s = self.settings
+        main, rekey = s.family_topics[family], s.rekey_topic(family)
+        topic = self.app.topic(
+            main, rekey, key_serializer="raw", value_serializer="raw", partitions=s.partitions
+        )
+        rekey_topic = self.app.topic(
+            rekey, key_serializer="raw", value_serializer="raw", partitions=s.partitions
+        )
+        table = FamilyTable(
+            self.app,
+            name=f"{family}-state",
+            default=None,
+            partitions=s.partitions,
+            key_type=bytes,
+            value_type=bytes,
+            beacon=self.app.tables.beacon,
+            help=f"cspulse {family} records by customer",
+        )
+        table.processor = proc
+        table.source_topics = frozenset({main, rekey})
+        table.rebuild_seconds = self.instruments.rebuild_seconds
+        self.app.tables.add(table)
+        self.tables[family] = table
+        route = Route(proc, ChangelogWriter(table, self.changelog_producer), rekey_topic)
+        self.handler.routes[main] = self.handler.routes[rekey] = route
+        handle = self.handler.handle
+
+        # Records normally reach the handler through the batching consumer
+        # (consumer.py); the agent subscribes the topics and is the path for
+        # anything sent to it directly (tests).
+        async def agent(stream: faust.StreamT) -> None:
+            async for events in stream.take_events(s.batch_size, s.batch_within):  # type: ignore[attr-defined]
+                groups: dict[int, list[Any]] = {}
+                for event in events:  # per-partition runs, each in its arrival order
+                    groups.setdefault(event.message.partition, []).append(event.message)
+                await handle({route: groups})
+
+        self.app.agent(topic, name=f"cspulse-{family}", concurrency=1)(agent)
+
+
+def create_worker(settings: Settings | None = None) -> Worker:
+    return Worker(settings or Settings())

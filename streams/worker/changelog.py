@@ -1,0 +1,142 @@
+"""The processor's Store over a Faust table, with the changelog written in bulk.
+
+Faust's own `table[key] = value` costs ~125 us per write here (serializer lookups,
+a FutureMessage, the producer buffer, one aiokafka send each). A batch touches
+hundreds of records, so this writes the store directly and sends each partition's
+changelog records as one aiokafka batch. The changelog topic, keys and values are
+exactly what Faust writes and recovers from; `flush()` is awaited before the
+batch's events are acknowledged, so offsets are never committed ahead of the state.
+The Faust internals used here are listed in `consumer.PRIVATE_API`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import faust
+from aiokafka import AIOKafkaProducer
+from faust.stores.base import SerializedStore
+from faust.streams import _current_event
+from faust.types import TP
+
+from streams.engine.messages import Store
+from streams.worker import clients
+
+
+class _Current:
+    """The little of an event Faust's rocksdb store reads to pick a partition."""
+
+    __slots__ = ("__weakref__", "message")
+
+    def __init__(self, message: Any) -> None:
+        self.message = message
+
+
+class _PartitionStore:
+    """One partition's reads and writes, its changelog records kept for `flush()`."""
+
+    __slots__ = ("_get", "_records", "_set")
+
+    def __init__(self, get: Callable[[bytes], Any], set_: Callable[[bytes, bytes], None]) -> None:
+        self._get, self._set = get, set_
+        self._records: list[tuple[bytes, bytes]] = []
+
+    def get(self, key: bytes) -> bytes | None:
+        value: bytes | None = self._get(key)
+        return value
+
+    def set(self, key: bytes, value: bytes) -> None:
+        self._set(key, value)
+        self._records.append((key, value))
+
+
+class ChangelogWriter:
+    """One table's store, written in per-partition transactions, its changelog in bulk."""
+
+    def __init__(self, table: faust.Table, producer: Callable[[], Awaitable[AIOKafkaProducer]]) -> None:
+        self.table = table
+        self.topic = table.changelog_topic.get_topic_name()
+        self._producer = producer
+        self._pending: list[tuple[int, _PartitionStore]] = []
+        store: Any = self.table.data
+        # rocksdb: bytes in, bytes out, per partition DB chosen from the current event
+        self.persists_offsets = isinstance(store, SerializedStore)
+        if self.persists_offsets:
+            self._get, self._set = store._get, store._set
+        else:  # memory: a plain dict under the table
+            self._get, self._set = store.data.get, store.data.__setitem__
+
+    @contextmanager
+    def partition(self, partition: int, first: Any) -> Iterator[Store]:
+        """The store for one partition's run of records, `first` among them.
+
+        Faust's rocksdb store reads and writes the partition of the "current event",
+        and the changelog records must go to the same partition: both are set here.
+        """
+        current = _Current(first)
+        token = _current_event.set(weakref.ref(current))  # type: ignore[arg-type]
+        try:
+            store = _PartitionStore(self._get, self._set)
+            self._pending.append((partition, store))  # what it writes is sent by flush()
+            yield store
+        finally:
+            _current_event.reset(token)
+
+    async def flush(self) -> None:
+        """Send the pending changelog records and wait until Kafka has them all."""
+        pending: dict[int, list[tuple[bytes, bytes]]] = {}
+        for partition, store in self._pending:
+            if store._records:
+                pending.setdefault(partition, []).extend(store._records)
+        self._pending = []
+        if not pending:
+            return
+        producer = await self._producer()
+        sends = []
+        for partition, records in pending.items():
+            batch = producer.create_batch()
+            count = 0
+            for key, value in records:
+                if batch.append(key=key, value=value, timestamp=None) is None:
+                    sends.append(
+                        (partition, count, await producer.send_batch(batch, self.topic, partition=partition))
+                    )
+                    batch, count = producer.create_batch(), 0
+                    batch.append(key=key, value=value, timestamp=None)
+                count += 1
+            sends.append(
+                (partition, count, await producer.send_batch(batch, self.topic, partition=partition))
+            )
+        results = await asyncio.gather(*(fut for _, _, fut in sends))
+        if self.persists_offsets:  # rocksdb restarts replay the changelog only after this
+            last: dict[int, int] = {}
+            for (partition, count, _), meta in zip(sends, results, strict=True):
+                last[partition] = max(last.get(partition, -1), meta.offset + count - 1)
+            for partition, offset in last.items():
+                self.table.data.set_persisted_offset(TP(self.topic, partition), offset)
+
+
+class ChangelogProducer:
+    """One producer for every table's changelog, started on first use."""
+
+    def __init__(self, bootstrap: str, client_id: str) -> None:
+        self.bootstrap, self.client_id = bootstrap, client_id
+        self.producer: AIOKafkaProducer | None = None
+        self._lock = asyncio.Lock()
+
+    async def __call__(self) -> AIOKafkaProducer:
+        async with self._lock:  # every family's agent asks at once on the first batch
+            if self.producer is None:
+                producer = clients.producer(self.bootstrap, client_id=self.client_id)
+                await producer.start()
+                self.producer = producer
+        return self.producer
+
+    async def stop(self) -> None:
+        producer, self.producer = self.producer, None
+        if producer is not None:
+            await producer.stop()  # flushes what is still buffered

@@ -1,0 +1,89 @@
+"""The worker's own Prometheus instruments and the /metrics page that serves them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import faust
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from streams.engine.processor import FamilyProcessor
+from streams.exposition import SumsCollector
+from streams.metrics.catalogue import help_for
+from streams.settings import Settings
+
+LAG_BUCKETS = (1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400, 172800)
+
+
+class Instruments:
+    """Registered in this order, which is the order /metrics lists them in."""
+
+    def __init__(
+        self, registry: CollectorRegistry, settings: Settings, processors: Iterable[FamilyProcessor]
+    ) -> None:
+        self.lag = Histogram(
+            "cs_event_lag_seconds",
+            help_for("cs_event_lag_seconds"),
+            ["topic"],
+            buckets=LAG_BUCKETS,
+            registry=registry,
+        )
+        self.replayed = Counter(
+            "cspulse_replayed_skipped",
+            help_for("cspulse_replayed_skipped"),
+            ["topic"],
+            registry=registry,
+        )
+        self.rebuild_seconds = Gauge(
+            "cspulse_rebuild_seconds",
+            help_for("cspulse_rebuild_seconds"),
+            ["table"],
+            registry=registry,
+        )
+        info = Gauge(
+            "cs_build_info",
+            help_for("cs_build_info"),
+            ["version", "reporting_currency"],
+            registry=registry,
+        )
+        info.labels(version=_version(), reporting_currency=settings.reporting_currency).set(1)
+        registry.register(SumsCollector(processors, settings.label_limit))
+        self.serving_errors = Counter(
+            "cspulse_serving_errors",
+            help_for("cspulse_serving_errors"),
+            registry=registry,
+        )
+
+    def observe_lag(self, topic: str, applied: Iterable[Any], now: datetime) -> None:
+        ts = now.timestamp()
+        hist = self.lag.labels(topic=topic)
+        for event in applied:
+            hist.observe(max(0.0, ts - event.occurred_at.timestamp()))
+
+
+def serve_metrics(app: faust.App, registry: CollectorRegistry, faust_sensor: bool) -> None:
+    """/metrics on the app's web server: `registry`, plus Faust's own series if asked."""
+    if faust_sensor:
+        from faust.sensors.prometheus import setup_prometheus_sensors
+
+        setup_prometheus_sensors(app, pattern="/metrics", registry=registry, name_prefix="faust")
+        return
+    from faust.web import Request, Response, View
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    content_type = CONTENT_TYPE_LATEST.split(";")[0]
+
+    @app.page("/metrics")
+    async def metrics(self: View, request: Request) -> Response:
+        return self.bytes(generate_latest(registry), content_type=content_type)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("cspulse")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "0+unknown"
