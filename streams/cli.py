@@ -1,4 +1,4 @@
-"""`cspulse` command line: worker, simulate, produce, report, topics."""
+"""`cspulse` command line: worker, simulate, produce, report, topics, wallboard."""
 
 from __future__ import annotations
 
@@ -119,6 +119,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     topics = sub.add_parser("topics", help="create or describe the engine's topics", epilog=EPILOG)
     topics.add_argument("action", choices=["create", "describe"])
+
+    wallboard = sub.add_parser(
+        "wallboard",
+        help="serve the live KPI wallboard (web page, /api/kpis, SSE)",
+        description=(
+            "Headline KPIs from Prometheus (CSPULSE_PROMETHEUS_URL) and survey comments from "
+            "Redis, pushed to the page every CSPULSE_WALLBOARD_REFRESH seconds. "
+            "?board=support|revenue|voc picks one board."
+        ),
+        epilog=EPILOG,
+    )
+    wallboard.add_argument("--bind", help="override CSPULSE_WALLBOARD_BIND")
+    wallboard.add_argument("--port", type=int, help="override CSPULSE_WALLBOARD_PORT")
     return parser
 
 
@@ -141,6 +154,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from streams.commands.report import run_report
 
         return run_report(settings, args)
+    if args.command == "wallboard":
+        from streams.commands.wallboard import run_wallboard
+
+        return run_wallboard(settings, args)
     from streams.commands.topics import run_topics
 
     return run_topics(settings, args)

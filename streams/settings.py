@@ -75,6 +75,12 @@ class Settings(BaseSettings):
     faust_sensor: bool = True
     label_limit: int = Field(default=50, ge=1)
     log_level: str = "info"
+    # Wallboard (`cspulse wallboard`): aggregates from Prometheus, lists from Redis.
+    prometheus_url: str = "http://127.0.0.1:9090"
+    wallboard_bind: str = "127.0.0.1"
+    wallboard_port: int = Field(default=6070, ge=1, le=65535)
+    wallboard_refresh: float = Field(default=5.0, gt=0)
+    wallboard_stale_after: Annotated[int, NoDecode] = 300
 
     @field_validator("fx_rates", mode="before")
     @classmethod
@@ -108,7 +114,9 @@ class Settings(BaseSettings):
             raise ValueError("windows: give at least one window of 24s or more, e.g. 1h,24h")
         return out
 
-    @field_validator("dedupe_horizon", "max_clock_skew", "session_timeout", mode="before")
+    @field_validator(
+        "dedupe_horizon", "max_clock_skew", "session_timeout", "wallboard_stale_after", mode="before"
+    )
     @classmethod
     def _duration(cls, value: Any) -> int:
         return parse_duration(value)
