@@ -139,6 +139,7 @@
     }
     renderComments(snap.comments);
     renderAtRisk(snap.at_risk);
+    $("workers").textContent = snap.workers ? `${snap.workers.up}/${snap.workers.targets}` : "?";
     $("refresh").textContent = duration(snap.refresh_seconds);
     $("stale-after").textContent = duration(snap.stale_after_seconds);
     tick();
