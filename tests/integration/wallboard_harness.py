@@ -77,7 +77,7 @@ for (const el of document.querySelectorAll('.tile')) {
 }
 return {at: document.body.dataset.at, state: document.body.dataset.state, tiles: tiles,
         banner: document.getElementById('banner').hidden ? '' : document.getElementById('banner').innerText,
-        comments: Array.from(document.querySelectorAll('#comments li')).map(li => li.innerText),
+        comments: Array.from(document.querySelectorAll('#comments li.comment')).map(li => li.innerText),
         marker: window.__cspulseMarker === undefined ? null : window.__cspulseMarker};
 """
 

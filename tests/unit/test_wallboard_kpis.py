@@ -99,11 +99,12 @@ def test_ago(seconds: float, text: str) -> None:
 def test_comment_view_adds_the_rating_band() -> None:
     entry = {"survey": "nps", "score": 6, "comment": "slow", "channel": "email", "team": None,
              "occurred_at": "2026-01-01T00:00:00+00:00", "customer_id": "c1", "event_id": "e1"}  # fmt: skip
-    view = comment_view(entry)
+    view = comment_view(orjson.dumps(entry))
     assert view == {"survey": "nps", "score": 6, "comment": "slow", "channel": "email", "team": None,
                     "occurred_at": "2026-01-01T00:00:00+00:00", "rating": "detractor"}  # fmt: skip
-    assert comment_view({"survey": "nps"}) is None
-    assert comment_view({"survey": "nps", "score": -1}) is None
+    assert comment_view(orjson.dumps({"survey": "nps"})) is None
+    assert comment_view(orjson.dumps({"survey": "nps", "score": -1})) is None
+    assert comment_view(b"{not json") is None
 
 
 def test_at_risk_entries_are_read_tolerantly() -> None:

@@ -13,11 +13,12 @@ from streams.worker.serving import COMMENTS_KEY
 from .at_risk import read_at_risk
 
 
-def comment_view(entry: dict[str, Any]) -> dict[str, Any] | None:
-    """A stored comment as the wallboard shows it, with its rating band."""
+def comment_view(raw: bytes) -> dict[str, Any] | None:
+    """A stored comment as the wallboard shows it, with its rating band (None if unreadable)."""
     try:
+        entry = orjson.loads(raw)
         band = rating(entry["survey"], int(entry["score"]))
-    except (KeyError, ValueError, TypeError):
+    except (orjson.JSONDecodeError, KeyError, ValueError, TypeError):
         return None
     keep = ("survey", "score", "comment", "channel", "team", "occurred_at")
     return {**{k: entry.get(k) for k in keep}, "rating": band}
@@ -32,7 +33,7 @@ class RedisLists:
 
     async def recent_comments(self) -> list[dict[str, Any]]:
         raw = await self.client.lrange(f"{self.prefix}:{COMMENTS_KEY}", 0, self.comments - 1)
-        views = (comment_view(orjson.loads(item)) for item in raw)
+        views = (comment_view(item) for item in raw)
         return [v for v in views if v is not None]
 
     async def accounts_at_risk(self) -> list[dict[str, Any]] | None:

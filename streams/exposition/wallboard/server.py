@@ -109,7 +109,7 @@ async def events(request: web.Request) -> web.StreamResponse:
         while True:
             seq, data = await queue.get()
             await resp.write(b"id: %d\nevent: kpis\ndata: %s\n\n" % (seq, data))
-    except (ConnectionResetError, asyncio.CancelledError):
+    except ConnectionResetError:  # the screen went away
         pass
     finally:
         poller.subscribers.discard(queue)

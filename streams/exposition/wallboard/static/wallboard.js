@@ -98,6 +98,9 @@
       list.appendChild(Object.assign(document.createElement("li"), { textContent: "Redis unreachable: no comments shown" }));
       return;
     }
+    if (comments.length === 0) {
+      list.appendChild(Object.assign(document.createElement("li"), { textContent: "No survey comments yet" }));
+    }
     for (const c of comments) {
       const li = document.createElement("li");
       li.className = "comment";
