@@ -4,9 +4,10 @@ A worker processes hand-made events that give every window data (the dashboards 
 and a day of simulator history, then live simulator traffic; a Prometheus of the test's
 own scrapes it every second with the recording rules. `cspulse wallboard` (refresh 1s,
 stale after 6s) reads that Prometheus and the test's Redis. The page must show the
-recording rules' values of the moment it says it shows, update without a reload, come
-back by itself after a server restart, and say loudly that its data is stale once the
-worker stops. Screenshots go to $CSPULSE_TEST_ARTIFACTS (or the test's tmp dir).
+recording rules' values of the moment it says it shows, update without a reload, show
+accounts at risk only once Redis has them, come back by itself after a server restart,
+and say loudly that its data is stale once the worker stops. Screenshots go to
+$CSPULSE_TEST_ARTIFACTS (or the test's tmp dir).
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ from typing import Any
 
 import orjson
 import pytest
+import redis
 
 from bench.common import free_port
+from streams.exposition.wallboard.at_risk import at_risk_key
 from tests.integration.browser import artifacts_dir, chromium
 from tests.integration.conftest import EngineHarness, produce_raw
 from tests.integration.report_check import simulate
@@ -139,6 +142,18 @@ def check_boards(driver: Any, url: str, shots: Path) -> None:
     wait_page(driver, live_with_numbers, 30, "show every board again")
 
 
+def check_at_risk(driver: Any, engine: EngineHarness) -> None:
+    """No accounts-at-risk list in Redis, no panel; once one is written, it is shown
+    (an entry the reader cannot use is skipped)."""
+    assert read_page(driver)["atRisk"] is None
+    client = redis.Redis.from_url(engine.env["CSPULSE_REDIS_URL"])
+    entry = {"customer_id": "wb-risky", "score": 38, "band": "critical", "mrr": 1200.0}
+    client.rpush(at_risk_key(engine.settings.app_id), orjson.dumps(entry), b"not json")
+    page = wait_page(driver, lambda p: p["atRisk"] is not None, 10, "show the accounts at risk")
+    assert page["atRisk"] == ["wb-risky\ncritical · score 38 · MRR 1,200"], page["atRisk"]
+    client.close()
+
+
 def check_updates(driver: Any, engine: EngineHarness) -> None:
     """New events reach the open page without a reload (the marker survives)."""
     driver.execute_script("window.__cspulseMarker = 'no-reload'")
@@ -213,6 +228,7 @@ def test_wallboard_shows_the_rules_live(engine: EngineHarness, tmp_path: Path) -
             driver.save_screenshot(str(shots / "wallboard.png"))
             check_boards(driver, board.url, shots)
             check_updates(driver, engine)
+            check_at_risk(driver, engine)
             check_reconnect(driver, board, shots)
             check_stale(driver, board, worker, live, shots)
         print(f"\nwallboard checks passed in {time.monotonic() - started:.0f}s; screenshots in {shots}")

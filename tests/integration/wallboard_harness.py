@@ -78,6 +78,8 @@ for (const el of document.querySelectorAll('.tile')) {
 return {at: document.body.dataset.at, state: document.body.dataset.state, tiles: tiles,
         banner: document.getElementById('banner').hidden ? '' : document.getElementById('banner').innerText,
         comments: Array.from(document.querySelectorAll('#comments li.comment')).map(li => li.innerText),
+        atRisk: document.getElementById('at-risk-panel').hidden ? null
+          : Array.from(document.querySelectorAll('#at-risk li')).map(li => li.innerText),
         marker: window.__cspulseMarker === undefined ? null : window.__cspulseMarker};
 """
 
