@@ -3,7 +3,7 @@
 A worker processes hand-made events that give every window data (the dashboards test's)
 and a day of simulator history, then live simulator traffic; a Prometheus of the test's
 own scrapes it every second with the recording rules. `cspulse wallboard` (refresh 1s,
-stale after 6s) reads that Prometheus and the test's Redis. The page must show the
+stale after 8s) reads that Prometheus and the test's Redis. The page must show the
 recording rules' values of the moment it says it shows, update without a reload, show
 accounts at risk only once Redis has them, come back by itself after a server restart,
 and say loudly that its data is stale once the worker stops. Screenshots go to
@@ -39,7 +39,7 @@ from tests.integration.wallboard_harness import WallboardProcess, range_values, 
 pytestmark = pytest.mark.integration
 
 REFRESH = 1.0
-STALE_AFTER = 6
+STALE_AFTER = 8
 BURST = 3000
 # What each tile must equal: the recording rules (and plain sums), written out here
 # rather than taken from the wallboard's own catalogue.

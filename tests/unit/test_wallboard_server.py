@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import statistics
 from collections.abc import AsyncIterator
 
 import orjson
@@ -88,9 +89,12 @@ async def test_sse_sends_one_snapshot_per_refresh(client: TestClient) -> None:
     assert events[0] == {"retry": "2000"}  # browsers reconnect within 2s after a restart
     kpis = [e for e in events[1:] if e.get("event") == "kpis"]
     assert len(kpis) == len(events) - 1
-    assert 6 <= len(kpis) <= 9, [e.get("id") for e in kpis]
+    # 8 refreshes: the snapshot there was on connecting, then one per refresh (a loaded
+    # machine may run a tick late, never twice).
+    assert 5 <= len(kpis) <= 9, [e.get("id") for e in kpis]
     ids = [int(e["id"]) for e in kpis]
     assert ids == list(range(ids[0], ids[0] + len(ids)))
     times = [orjson.loads(e["data"])["at"] for e in kpis]
-    gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert all(0.6 * REFRESH <= g <= 2 * REFRESH for g in gaps), gaps
+    gaps = sorted(b - a for a, b in itertools.pairwise(times))
+    assert gaps[0] >= 0.6 * REFRESH, gaps
+    assert 0.8 * REFRESH <= statistics.median(gaps) <= 1.5 * REFRESH, gaps
