@@ -188,6 +188,7 @@
   }
 
   if (board) {
+    document.body.dataset.board = board;
     $("board-name").textContent = BOARDS[board];
     document.title = `cspulse · ${BOARDS[board]}`;
   }
