@@ -6,8 +6,8 @@ own scrapes it every second with the recording rules. `cspulse wallboard` (refre
 stale after 8s) reads that Prometheus and the test's Redis. The page must show the
 recording rules' values of the moment it says it shows, update without a reload, show
 accounts at risk only once Redis has them, come back by itself after a server restart,
-and say loudly that its data is stale once the worker stops. Screenshots go to
-$CSPULSE_TEST_ARTIFACTS (or the test's tmp dir).
+say loudly that its data is stale once the worker stops, and withhold every number once
+Prometheus is gone. Screenshots go to $CSPULSE_TEST_ARTIFACTS (or the test's tmp dir).
 """
 
 from __future__ import annotations
@@ -207,6 +207,15 @@ def check_stale(
     driver.save_screenshot(str(shots / "wallboard-stale.png"))
 
 
+def check_prometheus_down(driver: Any, prom: PrometheusProcess, shots: Path) -> None:
+    """Without Prometheus the page says so and shows no number at all."""
+    prom.stop()
+    page = wait_page(driver, lambda p: "Prometheus unreachable" in p["banner"], 15, "say Prometheus is down")
+    visible = [t for t in page["tiles"].values() if not t["hidden"]]
+    assert visible and all(t["value"] == "" and t["text"] == "—" for t in visible), page["tiles"]
+    driver.save_screenshot(str(shots / "wallboard-prometheus-down.png"))
+
+
 def test_wallboard_shows_the_rules_live(engine: EngineHarness, tmp_path: Path) -> None:
     started = time.monotonic()
     shots = artifacts_dir(tmp_path / "screenshots")
@@ -231,6 +240,7 @@ def test_wallboard_shows_the_rules_live(engine: EngineHarness, tmp_path: Path) -
             check_at_risk(driver, engine)
             check_reconnect(driver, board, shots)
             check_stale(driver, board, worker, live, shots)
+            check_prometheus_down(driver, prom, shots)
         print(f"\nwallboard checks passed in {time.monotonic() - started:.0f}s; screenshots in {shots}")
     finally:
         if live is not None and live.poll() is None:

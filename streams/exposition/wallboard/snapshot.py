@@ -140,7 +140,7 @@ class Snapshots:
             readout = await self.read_prometheus(at)
         except PrometheusError as exc:
             prom_error = str(exc)
-            problems.append(f"Prometheus unreachable ({self.prom.url}): {exc}; numbers withheld")
+            problems.append(f"Prometheus unreachable or failing ({self.prom.url}): {exc}; numbers withheld")
         kpis, stale = self.kpi_views(readout)
         comments = at_risk = None
         try:
