@@ -66,7 +66,7 @@
   function subline(kpi) {
     const bits = [];
     if (kpi.target != null) bits.push(`target ${duration(kpi.target)}`);
-    if (kpi.parts) {
+    if (kpi.parts && kpi.value != null) {
       const names = Object.keys(kpi.parts).sort((a, b) => PRIORITIES.indexOf(a) - PRIORITIES.indexOf(b));
       bits.push(names.map((p) => `${p} ${Math.round(kpi.parts[p])}`).join(" · ") || "none");
     }
@@ -165,7 +165,8 @@
         const age = kpi.age_seconds == null ? null : kpi.age_seconds + elapsed();
         if (age != null && age > last.stale_after_seconds) el.dataset.stale = "true";
         const when = age == null ? "" : age < 0 ? "stamped ahead of this clock" : `${duration(age)} ago`;
-        el.querySelector(".fresh").textContent = kpi.as_of == null ? "no events yet" : `as of ${clock(kpi.as_of)} (${when})`;
+        const none = last.sources.prometheus.ok ? "no events yet" : "event time unknown";
+        el.querySelector(".fresh").textContent = kpi.as_of == null ? none : `as of ${clock(kpi.as_of)} (${when})`;
       }
     }
     const banner = $("banner");
