@@ -1,4 +1,4 @@
-"""`cspulse` command line: worker, simulate, produce, report, topics."""
+"""`cspulse` command line: worker, simulate, produce, report, topics, wallboard."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_worker, _simulate, _produce, _report, _topics):
+    for add in (_worker, _simulate, _produce, _report, _topics, _wallboard):
         add(sub)
     return parser
 
@@ -149,6 +149,21 @@ def _topics(sub: Subparsers) -> None:
     topics.add_argument("action", choices=["create", "describe"])
 
 
+def _wallboard(sub: Subparsers) -> None:
+    wallboard = sub.add_parser(
+        "wallboard",
+        help="serve the live KPI wallboard (web page, /api/kpis, SSE)",
+        description=(
+            "Headline KPIs from Prometheus (CSPULSE_PROMETHEUS_URL) and survey comments from "
+            "Redis, pushed to the page every CSPULSE_WALLBOARD_REFRESH seconds. "
+            "?board=support|revenue|voc picks one board."
+        ),
+        epilog=EPILOG,
+    )
+    wallboard.add_argument("--bind", help="override CSPULSE_WALLBOARD_BIND")
+    wallboard.add_argument("--port", type=int, help="override CSPULSE_WALLBOARD_PORT")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = _settings()
@@ -168,6 +183,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from streams.commands.report import run_report
 
         return run_report(settings, args)
+    if args.command == "wallboard":
+        from streams.commands.wallboard import run_wallboard
+
+        return run_wallboard(settings, args)
     from streams.commands.topics import run_topics
 
     return run_topics(settings, args)

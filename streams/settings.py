@@ -83,6 +83,12 @@ class Settings(_FamilyTopics):  # type: ignore[misc]
     faust_sensor: bool = True
     label_limit: int = Field(default=50, ge=1)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # Wallboard (`cspulse wallboard`): aggregates from Prometheus, lists from Redis.
+    prometheus_url: str = "http://127.0.0.1:9090"
+    wallboard_bind: str = "127.0.0.1"
+    wallboard_port: int = Field(default=6070, ge=1, le=65535)
+    wallboard_refresh: float = Field(default=5.0, gt=0)
+    wallboard_stale_after: Annotated[int, NoDecode] = 300
 
     @field_validator("fx_rates", mode="before")
     @classmethod
@@ -127,7 +133,9 @@ class Settings(_FamilyTopics):  # type: ignore[misc]
             raise ValueError("windows: give at least one window of 24s or more, e.g. 1h,24h")
         return out
 
-    @field_validator("dedupe_horizon", "max_clock_skew", "session_timeout", mode="before")
+    @field_validator(
+        "dedupe_horizon", "max_clock_skew", "session_timeout", "wallboard_stale_after", mode="before"
+    )
     @classmethod
     def _duration(cls, value: Any) -> int:
         return parse_duration(value)
@@ -153,6 +161,13 @@ class Settings(_FamilyTopics):  # type: ignore[misc]
         if missing:
             raise ValueError(f"frt_targets: missing priorities {sorted(missing)}")
         return out
+
+    @field_validator("prometheus_url")
+    @classmethod
+    def _prometheus(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("prometheus_url must start with http:// or https://")
+        return value.rstrip("/")
 
     @field_validator("redis_url")
     @classmethod

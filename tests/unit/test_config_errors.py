@@ -34,9 +34,13 @@ INVALID: dict[str, list[str]] = {
     "faust_sensor": ["maybe", "2"],
     "label_limit": ["0", "lots"],
     "log_level": ["loud", "DEBUG!"],
+    "prometheus_url": ["localhost:9090", "ftp://h"],
+    "wallboard_port": ["0", "65536", "tv"],
+    "wallboard_refresh": ["0", "-1", "often"],
+    "wallboard_stale_after": ["soon", "5 minutes"],
 }
 # Free text: any string is a valid value (a name, a path, an address).
-FREE_TEXT = {"app_id", "broker", "data_dir", "web_bind", "topic_deadletter"}
+FREE_TEXT = {"app_id", "broker", "data_dir", "web_bind", "wallboard_bind", "topic_deadletter"}
 
 
 def test_every_setting_is_either_free_text_or_has_invalid_examples() -> None:
