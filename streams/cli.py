@@ -69,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     mode = sim.add_argument_group("mode")
     mode.add_argument("--rate", type=float, help="events per second, live")
     mode.add_argument("--count", type=_positive_int, help="number of events to publish")
+    mode.add_argument(
+        "--scenario",
+        choices=("churn-spike", "response-time-spike"),
+        help="a quiet history, then an incident now that should raise its alert (--customers sizes it)",
+    )
     sim.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     sim.add_argument("--customers", type=_positive_int, default=1000, help="customers (default 1000)")
     sim.add_argument("--churn-rate", type=_share, default=0.02, help="cancel chance per step")
