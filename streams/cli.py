@@ -86,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--out-of-order", type=_share, default=0.0, help="share of late events")
     sim.add_argument("--duplicates", type=_share, default=0.0, help="share sent twice")
     sim.add_argument("--bad-records", type=_share, default=0.0, help="share of invalid records")
+    sim.add_argument(
+        "--spike-delay", type=float, default=0.0, metavar="S", help="--scenario: pause before the spike"
+    )
     sim.add_argument("--out", metavar="FILE.jsonl", help="write to a file instead of Kafka")
     sim.add_argument("--no-progress", action="store_true", help="no progress bar")
 

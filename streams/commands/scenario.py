@@ -1,6 +1,6 @@
 """`cspulse simulate --scenario NAME`: a quiet history, then an incident, published now.
 
-The baseline goes out first and is flushed; then the spike, whose first record's send
+The baseline goes out first and is flushed; after --spike-delay seconds, the spike, whose first record's send
 time is printed (`spike started at ... (unix T)`) so that the delay to the alert it
 raises can be measured.
 """
@@ -8,6 +8,7 @@ raises can be measured.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -48,6 +49,9 @@ async def publish_scenario(settings: Settings, args: argparse.Namespace) -> int:
     try:
         await send(scenario.baseline)
         print(f"{scenario.name}: {len(scenario.baseline)} baseline records sent", flush=True)
+        if args.spike_delay > 0:  # time to see the quiet state before the incident
+            print(f"{scenario.name}: spike in {args.spike_delay:g} s", flush=True)
+            await asyncio.sleep(args.spike_delay)
         started = time.time()
         await send(scenario.spike)
         print(
