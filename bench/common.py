@@ -19,13 +19,14 @@ from typing import IO, Any
 import aiohttp
 from rich.console import Console
 
-from streams.domains import METRIC_FAMILIES
+from schemas.events import FAMILIES as ALL_FAMILIES
+from streams.engine.build import METRIC_FAMILIES
 from streams.settings import Settings, load_settings
 from streams.worker.clients import admin
 from streams.worker.topics import create_topics
 
 BOOTSTRAP = os.environ.get("CSPULSE_BENCH_BOOTSTRAP", "127.0.0.1:9092")
-FAMILIES = ("subscriptions", "payments", "surveys", "tickets")
+FAMILIES = METRIC_FAMILIES  # the families the engine computes metrics for
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 console = Console(stderr=True, highlight=False)
@@ -70,7 +71,7 @@ class Isolated:
             "CSPULSE_PARTITIONS": str(partitions),
             "CSPULSE_LOG_LEVEL": "warning",
         }
-        for family in (*FAMILIES, "usage", "costs", "deadletter"):
+        for family in (*ALL_FAMILIES, "deadletter"):
             env[f"CSPULSE_TOPIC_{family.upper()}"] = f"bench.{uid}.cs.{family}"
         env.update(extra or {})
         return cls(tag, env)

@@ -21,10 +21,10 @@ import orjson
 from bench.common import Isolated, create_compacted
 from bench.progress import Bar
 from bench.workload import BatchSender, Workload, producer
-from streams.domains import METRIC_FAMILIES
-from streams.offline import OfflineRun
-from streams.partitioning import partition_for
-from streams.records import CUSTOMER_PREFIX
+from streams.engine.build import METRIC_FAMILIES
+from streams.engine.offline import OfflineRun
+from streams.engine.partitioning import partition_for
+from streams.engine.records import CUSTOMER_PREFIX
 from streams.settings import load_settings
 
 EVENTS_PER_CUSTOMER = 10

@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaProducer
 from bench.common import BOOTSTRAP, FAMILIES
 from bench.progress import Bar
 from simulator import SimConfig, Simulator
-from streams.partitioning import partition_for
+from streams.engine.partitioning import partition_for
 from streams.worker import clients
 
 BATCH_BYTES = 256 * 1024  # what cspulse's own producers use; larger batches slow Faust's fetches

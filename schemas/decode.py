@@ -14,7 +14,7 @@ from typing import Literal, cast, get_args
 import orjson
 from pydantic import ValidationError
 
-from schemas.events import FAMILIES, Envelope, Event
+from schemas.events import FAMILIES, FAMILY_OF_PREFIX, Envelope, Event
 
 Reason = Literal["malformed_json", "schema_violation", "unknown_type", "unknown_currency", "future_timestamp"]
 REASONS: tuple[Reason, ...] = get_args(Reason)
@@ -115,3 +115,21 @@ class Decoder:
             return f"type: {kind} belongs to the {owner} topic, not {self.family}"
         expected = ", ".join(self._models)
         return _clip(f"type: {_clip(kind, 80)!r} is not one of {expected}")
+
+
+def family_of(raw: bytes) -> tuple[str | None, str | None]:
+    """(family, customer_id) read leniently from a raw record; None where unknown.
+
+    For tools that route records of a file to their topics (`cspulse produce`, the
+    report): the family comes from the type's prefix, so a record of an unknown type
+    of a known family still reaches that family's topic (and is dead-lettered there).
+    """
+    try:
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None, None
+    if not isinstance(obj, dict):
+        return None, None
+    kind, customer = obj.get("type"), obj.get("customer_id")
+    family = FAMILY_OF_PREFIX.get(kind.split(".", 1)[0]) if isinstance(kind, str) else None
+    return family, customer if isinstance(customer, str) and customer else None

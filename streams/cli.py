@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from streams.settings import Settings, load_settings
 
@@ -17,11 +19,21 @@ EPILOG = (
 
 
 def _settings() -> Settings:
+    """The settings from the environment; an invalid variable is one line and exit status 2."""
     try:
         return load_settings(None)
     except ValidationError as exc:
-        lines = [f"  CSPULSE_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()]
-        sys.exit("cspulse: invalid configuration\n" + "\n".join(lines))
+        lines = [_config_error("_".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
+    except SettingsError as exc:  # a value pydantic-settings could not even decode
+        field = exc.args[0].split('"')[1] if '"' in exc.args[0] else "?"
+        lines = [_config_error(field, "cannot be parsed (expected JSON)")]
+    print("\n".join(lines), file=sys.stderr)
+    sys.exit(2)
+
+
+def _config_error(field: str, message: str) -> str:
+    message = message.removeprefix("Value error, ").replace("\n", " ")
+    return f"cspulse: invalid configuration: CSPULSE_{field.upper()}: {message}"
 
 
 def _positive_int(text: str) -> int:
@@ -45,7 +57,15 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_worker, _simulate, _produce, _report, _topics):
+        add(sub)
+    return parser
 
+
+Subparsers = Any  # argparse's _SubParsersAction, private in typeshed
+
+
+def _worker(sub: Subparsers) -> None:
     worker = sub.add_parser(
         "worker",
         help="run a stream-processing worker (scale out by starting more)",
@@ -56,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--data-dir", help="override CSPULSE_DATA_DIR (one per worker)")
     worker.add_argument("--loglevel", help="override CSPULSE_LOG_LEVEL (debug, info, warning)")
 
+
+def _simulate(sub: Subparsers) -> None:
     sim = sub.add_parser(
         "simulate",
         help="publish realistic synthetic events (live rate or a burst)",
@@ -92,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--out", metavar="FILE.jsonl", help="write to a file instead of Kafka")
     sim.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+
+def _produce(sub: Subparsers) -> None:
     produce = sub.add_parser(
         "produce",
         help="validate a JSONL file of events and publish the valid ones",
@@ -111,6 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     produce.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+
+def _report(sub: Subparsers) -> None:
     report = sub.add_parser(
         "report",
         help="compute every metric offline from a JSONL file or the topics",
@@ -125,9 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--from-topics", action="store_true", help="read the cs.* topics instead")
     report.add_argument("--json", action="store_true", help="flat JSON of every series")
 
+
+def _topics(sub: Subparsers) -> None:
     topics = sub.add_parser("topics", help="create or describe the engine's topics", epilog=EPILOG)
     topics.add_argument("action", choices=["create", "describe"])
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

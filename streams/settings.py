@@ -6,10 +6,16 @@ import json
 import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, create_model, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from schemas.events import FAMILIES, default_topic
+from streams.metrics.aggregate import DEFAULT_WINDOWS
+from streams.metrics.business_hours import parse_calendar
+from streams.metrics.subscriptions import COUNTED_STATUSES, STATUSES
+from streams.metrics.tickets import DEFAULT_TARGETS
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -33,7 +39,15 @@ def _split(value: Any) -> list[str]:
     return list(value)
 
 
-class Settings(BaseSettings):
+# One `topic_<family>` setting (CSPULSE_TOPIC_<FAMILY>) per family of the registry.
+_FamilyTopics: Any = create_model(
+    "_FamilyTopics",
+    __base__=BaseSettings,
+    **{f"topic_{family}": (str, default_topic(family)) for family in FAMILIES},  # type: ignore[call-overload]
+)
+
+
+class Settings(_FamilyTopics):  # type: ignore[misc]
     """Every knob of a cspulse worker; see the README's configuration table."""
 
     model_config = SettingsConfigDict(env_prefix="CSPULSE_", frozen=True, extra="ignore")
@@ -42,29 +56,23 @@ class Settings(BaseSettings):
     broker: str = "kafka://127.0.0.1:9092"
     partitions: int = Field(default=4, ge=1)
     replication_factor: int = Field(default=1, ge=1)
-    topic_subscriptions: str = "cs.subscriptions"
-    topic_payments: str = "cs.payments"
-    topic_surveys: str = "cs.surveys"
-    topic_tickets: str = "cs.tickets"
-    topic_usage: str = "cs.usage"
-    topic_costs: str = "cs.costs"
     topic_deadletter: str = "cs.deadletter"
     store: str = "memory://"
     data_dir: str = ".stack/worker"
     web_bind: str = "127.0.0.1"
     web_port: int = Field(default=6066, ge=1, le=65535)
     reporting_currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
-    fx_rates: dict[str, str] = Field(
+    fx_rates: Annotated[dict[str, str], NoDecode] = Field(
         default_factory=lambda: {"EUR": "1.08", "GBP": "1.27", "JPY": "0.0067", "CAD": "0.73"}
     )
     windows: Annotated[dict[str, int], NoDecode] = Field(
-        default_factory=lambda: {"1h": 3600, "24h": 86400, "7d": 604800, "30d": 2592000}
+        default_factory=lambda: dict(DEFAULT_WINDOWS)
     )
     dedupe_horizon: Annotated[int, NoDecode] = 7 * 86400
     max_clock_skew: Annotated[int, NoDecode] = 300
-    counted_statuses: Annotated[frozenset[str], NoDecode] = frozenset({"active", "past_due"})
+    counted_statuses: Annotated[frozenset[str], NoDecode] = COUNTED_STATUSES
     frt_targets: Annotated[dict[str, int], NoDecode] = Field(
-        default_factory=lambda: {"urgent": 3600, "high": 14400, "normal": 86400, "low": 172800}
+        default_factory=lambda: dict(DEFAULT_TARGETS)
     )
     business_hours: str = ""
     redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
@@ -74,7 +82,7 @@ class Settings(BaseSettings):
     batch_within: float = Field(default=0.2, gt=0)
     faust_sensor: bool = True
     label_limit: int = Field(default=50, ge=1)
-    log_level: str = "info"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
 
     @field_validator("fx_rates", mode="before")
     @classmethod
@@ -99,6 +107,17 @@ class Settings(BaseSettings):
             out[str(code)] = str(rate)
         return out
 
+    @field_validator("business_hours")
+    @classmethod
+    def _calendar(cls, value: str) -> str:
+        if value.strip():
+            try:
+                parse_calendar(value)
+            except Exception as exc:  # any way a calendar fails to parse is a configuration error
+                detail = f"{type(exc).__name__}: {exc}"
+                raise ValueError(f"business_hours: not a valid calendar ({detail}); see the README") from None
+        return value
+
     @field_validator("windows", mode="before")
     @classmethod
     def _windows(cls, value: Any) -> dict[str, int]:
@@ -116,10 +135,9 @@ class Settings(BaseSettings):
     @field_validator("counted_statuses", mode="before")
     @classmethod
     def _statuses(cls, value: Any) -> frozenset[str]:
-        allowed = {"trialing", "active", "past_due", "paused", "canceled"}
         out = frozenset(_split(value))
-        if not out <= allowed:
-            raise ValueError(f"counted_statuses: unknown {sorted(out - allowed)}; use {allowed}")
+        if not out <= STATUSES:
+            raise ValueError(f"counted_statuses: unknown {sorted(out - STATUSES)}; use {sorted(STATUSES)}")
         return out
 
     @field_validator("frt_targets", mode="before")
@@ -131,10 +149,18 @@ class Settings(BaseSettings):
                 raise ValueError("frt_targets: use priority=duration pairs, e.g. urgent=1h,high=4h")
             value = {k.strip(): v.strip() for k, v in pairs}
         out = {k: parse_duration(v) for k, v in dict(value).items()}
-        missing = {"urgent", "high", "normal", "low"} - out.keys()
+        missing = DEFAULT_TARGETS.keys() - out.keys()
         if missing:
             raise ValueError(f"frt_targets: missing priorities {sorted(missing)}")
         return out
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis(cls, value: SecretStr) -> SecretStr:
+        # the URL may carry a password: never echo it back
+        if not value.get_secret_value().startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("redis_url must start with redis://, rediss:// or unix://")
+        return value
 
     @field_validator("broker")
     @classmethod
@@ -157,14 +183,7 @@ class Settings(BaseSettings):
 
     @property
     def family_topics(self) -> dict[str, str]:
-        return {
-            "subscriptions": self.topic_subscriptions,
-            "payments": self.topic_payments,
-            "surveys": self.topic_surveys,
-            "tickets": self.topic_tickets,
-            "usage": self.topic_usage,
-            "costs": self.topic_costs,
-        }
+        return {family: getattr(self, f"topic_{family}") for family in FAMILIES}
 
     def rekey_topic(self, family: str) -> str:
         """Where records keyed by the wrong customer are re-published, correctly keyed."""

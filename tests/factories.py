@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from streams.processor import Message
+from streams.engine.messages import Message
 
 BASE = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 _ids = itertools.count(1)

@@ -9,10 +9,9 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import BinaryIO
 
-from schemas.decode import Decoder, Rejection
+from schemas.decode import Decoder, Rejection, family_of
 from streams.commands.progress import progress, stderr
-from streams.domains import fx_table
-from streams.offline import family_of
+from streams.engine.build import fx_table
 from streams.settings import Settings
 from streams.worker.clients import started_producer
 

@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.table import Table
 
 from streams.commands.progress import progress, stderr
-from streams.derived import headline
-from streams.offline import OfflineRun
+from streams.engine.offline import OfflineRun
+from streams.metrics.ratios import headline
 from streams.settings import Settings
 from streams.worker.readback import read_topic
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from streams.metrics.base import Contributions, SeriesKey
+from streams.metrics.base import Contributions, SeriesKey, add
 from streams.metrics.histograms import LE, bucket_groups, bucket_key
 
 DEFAULT_WINDOWS: dict[str, int] = {"1h": 3600, "24h": 86400, "7d": 7 * 86400, "30d": 30 * 86400}
@@ -28,12 +28,7 @@ class WindowGrid:
     cells: dict[tuple[SeriesKey, int], int] = field(default_factory=dict)
 
     def add(self, key: SeriesKey, at: int, value: int) -> None:
-        cell = (key, at // self.size)
-        total = self.cells.get(cell, 0) + value
-        if total:
-            self.cells[cell] = total
-        else:
-            self.cells.pop(cell, None)
+        add(self.cells, (key, at // self.size), value)
 
     def floor(self, clock: int) -> int:
         """Buckets at or below this index are outside the window ending at clock."""

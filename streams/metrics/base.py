@@ -48,14 +48,39 @@ def series(name: str, **labels: str) -> SeriesKey:
     return (name, tuple(sorted(labels.items())))
 
 
+K = TypeVar("K")
+
+
+def add(target: dict[K, int], key: K, value: int) -> None:
+    """target[key] += value, never keeping a zero: the one "add and drop zeros"."""
+    total = target.get(key, 0) + value
+    if total:
+        target[key] = total
+    else:
+        target.pop(key, None)
+
+
+def bump(out: Contributions, key: SeriesKey, at: At, value: int) -> None:
+    """out[(key, at)] += value, never storing a zero."""
+    if value:
+        add(out, (key, at), value)
+
+
+H = TypeVar("H", bound=tuple[Any, ...])
+
+
+def since(history: list[H], horizon: int) -> list[H]:
+    """The entries of an event-time history (first item: epoch seconds) at or after
+    `horizon`, the same list when nothing is older (prune's common case)."""
+    if history and min(h[0] for h in history) < horizon:
+        return [h for h in history if h[0] >= horizon]
+    return history
+
+
 def add_into(target: Contributions, delta: Mapping[Key, int], sign: int = 1) -> None:
     """target += sign * delta, dropping keys that reach zero."""
     for key, value in delta.items():
-        total = target.get(key, 0) + sign * value
-        if total:
-            target[key] = total
-        else:
-            target.pop(key, None)
+        add(target, key, sign * value)
 
 
 def diff(old: Mapping[Key, int], new: Mapping[Key, int]) -> Contributions:
@@ -73,7 +98,10 @@ def total(parts: Iterable[Mapping[Key, int]]) -> Contributions:
 
 
 class Outcome(StrEnum):
+    """What became of a valid event; the order is the order of `Record.counts`."""
+
     APPLIED = "applied"
+    DUPLICATE = "duplicate"  # decided by the engine (dedupe), never by a domain
     STALE = "stale"
 
 

@@ -14,14 +14,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from streams.metrics.eventtime import EPOCH, micros
 
 Interval = tuple[str, str]
 _Span = tuple[tuple[int, int], tuple[int, int]]  # ((hour, minute), (hour, minute))
 _DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_DAY = timedelta(days=1)
 
 
@@ -40,11 +41,6 @@ def _local(day: date, hm: tuple[int, int], tz: ZoneInfo) -> datetime:
     if hour == 24:
         return datetime.combine(day + _ONE_DAY, time(0, 0), tzinfo=tz)
     return datetime.combine(day, time(hour, minute), tzinfo=tz)
-
-
-def _micros(moment: datetime) -> int:
-    """Exact integer microseconds since the epoch (no float rounding)."""
-    return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -79,7 +75,7 @@ class Schedule:
         for start, end in self._parsed.get(day.weekday(), ()):
             begin = _local(day, start, self._zone)
             finish = _local(day if end > start else day + _ONE_DAY, end, self._zone)
-            yield _micros(begin), _micros(finish)
+            yield micros(begin), micros(finish)
 
     def business_seconds(self, start: datetime, end: datetime) -> int:
         """Open time inside [start, end), in microseconds; 0 if end <= start.
@@ -87,7 +83,7 @@ class Schedule:
         Walks local days (O(days), not O(seconds)); the day before the start is
         included so an overnight interval that began then is counted.
         """
-        lo, hi = _micros(start), _micros(end)
+        lo, hi = micros(start), micros(end)
         if hi <= lo:
             return 0
         day = start.astimezone(self._zone).date() - _ONE_DAY
@@ -159,7 +155,7 @@ def parse_schedule(config: Mapping[str, Any]) -> tuple[datetime, Schedule]:
             weekly.setdefault(weekday, []).extend(_intervals(spec))
     holidays = {date.fromisoformat(h) for h in config.get("holidays", ())}
     since_text = config.get("effective_from")
-    since = datetime.fromisoformat(since_text) if since_text else _EPOCH
+    since = datetime.fromisoformat(since_text) if since_text else EPOCH
     if since.tzinfo is None:
         raise ValueError("effective_from must carry an offset")
     return since, Schedule(tz=config["tz"], weekly=weekly, holidays=holidays)

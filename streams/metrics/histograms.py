@@ -12,46 +12,21 @@ keys as they are.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-from streams.metrics.base import At, Contributions, Labels, SeriesKey, series
+from streams.metrics.base import At, Contributions, Labels, SeriesKey, bump, series
+from streams.metrics.eventtime import MICROS
 
-MICROS = 1_000_000
 #: CONTRACT section 7 bucket bounds, seconds
 BUCKETS: tuple[int, ...] = (60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400, 172800)
 LE: tuple[str, ...] = (*(str(float(b)) for b in BUCKETS), "+Inf")
 _BOUNDS_US = tuple(b * MICROS for b in BUCKETS)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_US = timedelta(microseconds=1)
-
-
-def micros(moment: datetime) -> int:
-    """Exact integer microseconds since the epoch (float timestamps round)."""
-    return (moment - _EPOCH) // _US
-
-
-def from_micros(value: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=value)
-
-
 @lru_cache(maxsize=4096)
 def _keys(name: str, labels: Labels) -> tuple[tuple[SeriesKey, ...], SeriesKey, SeriesKey]:
     """(bucket keys in bound order incl. +Inf, sum key, count key); cached, built once."""
     extra = dict(labels)
     buckets = tuple(series(f"{name}_bucket", le=le, **extra) for le in LE)
     return buckets, series(f"{name}_sum", **extra), series(f"{name}_count", **extra)
-
-
-def bump(out: Contributions, key: SeriesKey, at: At, value: int) -> None:
-    """out[(key, at)] += value, never storing a zero."""
-    if value:
-        slot = (key, at)
-        total = out.get(slot, 0) + value
-        if total:
-            out[slot] = total
-        else:
-            del out[slot]
 
 
 def observe(out: Contributions, name: str, micros: int, at: At, labels: Labels = (), sign: int = 1) -> None:

@@ -11,12 +11,12 @@ matters (CONTRACT 5). Choices where the contract is silent:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from schemas.events import PaymentEvent
-from streams.metrics.base import Contributions, Key, Outcome, SeriesKey, series
+from streams.metrics.base import Contributions, Key, Outcome, SeriesKey, series, since
 from streams.metrics.catalogue import scales_for
+from streams.metrics.eventtime import seconds
 from streams.metrics.money import FxTable, round_div
 
 OUTCOMES = ("succeeded", "failed", "refunded")
@@ -39,8 +39,6 @@ PAYING = (
     series("cs_paying_customers", min_payments="2"),
 )
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_SECOND = timedelta(seconds=1)
 
 
 @dataclass(slots=True)
@@ -85,7 +83,7 @@ class PaymentDomain:
         outcome = _OUTCOME_CODE[event.type]
         pair = outcome * 2 + _KIND_CODE[event.kind]
         amount = self.amount_of(event)
-        at = (event.occurred_at - _EPOCH) // _SECOND
+        at = seconds(event.occurred_at)
         paid_before = state.succeeded
         state.totals[pair] += 1
         state.totals[_PAIRS + pair] += amount
@@ -122,9 +120,7 @@ class PaymentDomain:
         return out
 
     def prune(self, state: PaymentState, horizon: int) -> None:
-        history = state.history
-        if history and min(h[0] for h in history) < horizon:
-            state.history = [h for h in history if h[0] >= horizon]
+        state.history = since(state.history, horizon)
 
     def dump(self, state: PaymentState) -> dict[str, Any]:
         """{"t": 6 counts then 6 amounts, "h": [at, outcome, amount, ...]}."""

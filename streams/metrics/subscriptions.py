@@ -18,16 +18,17 @@ Money is integer micro minor units of the reporting currency (see money.py).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from fractions import Fraction
-from typing import Any
+from typing import Any, get_args
 
-from schemas.events import SubscriptionEvent
-from streams.metrics.base import Contributions, Key, Outcome, SeriesKey, series
+from schemas.events import SubscriptionEvent, SubscriptionStatus
+from streams.metrics import eventtime
+from streams.metrics.base import Contributions, Outcome, SeriesKey, add, series, since
 from streams.metrics.catalogue import scales_for
 from streams.metrics.money import FxTable, round_div
 
-STATUSES = frozenset({"trialing", "active", "past_due", "paused", "canceled"})
+STATUSES = frozenset(get_args(SubscriptionStatus))
+COUNTED_STATUSES = frozenset({"active", "past_due"})  # CONTRACT 6: MRR counts while
 # Months per billing interval (CONTRACT 6: day 365/12, week 52/12, ..., year 1/12).
 MONTHLY_FACTOR: dict[str, Fraction] = {
     "day": Fraction(365, 12),
@@ -62,8 +63,6 @@ CUSTOMER_WINDOWED = {
 CUSTOMERS_ACTIVE = series("cs_customers_active")
 SCHEDULED_CHURN = series("cs_mrr_scheduled_churn")
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
 _TOTALS = 10
 
 # (occurred_at in epoch microseconds, plan, status, MRR, cancel_at_period_end, ended)
@@ -81,18 +80,13 @@ class SubscriptionState:
     mrr: int = 0
 
 
-def epoch_micros(moment: datetime) -> int:
-    """Exact integer microseconds since the epoch of an aware datetime."""
-    return (moment - _EPOCH) // _MICROSECOND
-
-
 class SubscriptionDomain:
     """The `subscriptions` topic family (CONTRACT 3, 6, 7)."""
 
     family = "subscriptions"
 
     def __init__(
-        self, fx: FxTable, counted_statuses: frozenset[str] = frozenset({"active", "past_due"})
+        self, fx: FxTable, counted_statuses: frozenset[str] = COUNTED_STATUSES
     ) -> None:
         unknown = set(counted_statuses) - STATUSES
         if unknown:
@@ -140,7 +134,7 @@ class SubscriptionDomain:
     ) -> tuple[Outcome, Contributions]:
         # nothing this family decides depends on the horizon: `prune` drops only what
         # no window can see any more
-        micros = epoch_micros(event.occurred_at)
+        micros = eventtime.micros(event.occurred_at)
         old = state.subs.get(event.subscription_id)
         if old is not None and micros < old[0]:
             return Outcome.STALE, {}
@@ -162,10 +156,10 @@ class SubscriptionDomain:
                 delta[SCHEDULED_CHURN, None] = -old_mrr
         if mrr:
             mrr_key, subs_key = self._keys(plan)
-            _bump(delta, (mrr_key, None), mrr)
-            _bump(delta, (subs_key, None), 1)
+            add(delta, (mrr_key, None), mrr)
+            add(delta, (subs_key, None), 1)
             if cape:
-                _bump(delta, (SCHEDULED_CHURN, None), mrr)
+                add(delta, (SCHEDULED_CHURN, None), mrr)
 
         at = micros // 1_000_000
         before = state.mrr
@@ -203,25 +197,23 @@ class SubscriptionDomain:
         for _, plan, _, mrr, cape, _ in state.subs.values():
             if mrr:
                 mrr_key, subs_key = self._keys(plan)
-                _bump(out, (mrr_key, None), mrr)
-                _bump(out, (subs_key, None), 1)
+                add(out, (mrr_key, None), mrr)
+                add(out, (subs_key, None), 1)
                 if cape:
-                    _bump(out, (SCHEDULED_CHURN, None), mrr)
+                    add(out, (SCHEDULED_CHURN, None), mrr)
         if state.mrr:
             out[CUSTOMERS_ACTIVE, None] = 1
         for code, value in enumerate(state.totals):
             if value:
                 out[ALL_TIME[code], None] = value
         for at, code, amount in state.history:
-            _bump(out, (WINDOWED[code], at), amount)
+            add(out, (WINDOWED[code], at), amount)
             if code in CUSTOMER_CODES:
-                _bump(out, (CUSTOMER_WINDOWED[code], at), 1)
+                add(out, (CUSTOMER_WINDOWED[code], at), 1)
         return out
 
     def prune(self, state: SubscriptionState, horizon: int) -> None:
-        history = state.history
-        if history and min(h[0] for h in history) < horizon:
-            state.history = [h for h in history if h[0] >= horizon]
+        state.history = since(state.history, horizon)
 
     def dump(self, state: SubscriptionState) -> dict[str, Any]:
         """{"s": {id: [us, plan, status, mrr, cape, ended]}, "e", "h": flat, "t"}."""
@@ -248,14 +240,6 @@ class SubscriptionDomain:
             totals=list(data["t"]),
             mrr=sum(sub[3] for sub in subs.values()),
         )
-
-
-def _bump(target: Contributions, key: Key, value: int) -> None:
-    total = target.get(key, 0) + value
-    if total:
-        target[key] = total
-    else:
-        target.pop(key, None)
 
 
 def _record(state: SubscriptionState, delta: Contributions, at: int, code: int, amount: int) -> None:

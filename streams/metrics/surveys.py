@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schemas.events import SCORE_RANGES, SurveyEvent
-from streams.metrics.base import Contributions, Outcome, add_into, series
+from streams.metrics.base import Contributions, Outcome, add_into, bump, series
 from streams.metrics.catalogue import scales_for
-from streams.metrics.histograms import MICROS, bump, micros
+from streams.metrics.eventtime import seconds
 
 _RATINGS: dict[str, tuple[tuple[int, str], ...]] = {
     # (lowest score of the band, rating), highest band first
@@ -74,7 +74,7 @@ class SurveyDomain:
         low, high = SCORE_RANGES[survey]
         if not low <= score <= high:
             return Outcome.STALE, {}
-        at = micros(event.occurred_at) // MICROS
+        at = seconds(event.occurred_at)
         counts = state.counts.setdefault(survey, [0] * (high + 1))
         counts[score] += 1
         slot = (at, survey, score)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from schemas.events import TicketEvent
-from streams.metrics.histograms import micros
+from streams.metrics.eventtime import micros
 
 
 def _min(a: int | None, b: int) -> int:

@@ -28,10 +28,11 @@ from functools import lru_cache
 from typing import Any
 
 from schemas.events import TicketEvent
-from streams.metrics.base import Contributions, Due, Outcome, SeriesKey, series
+from streams.metrics.base import Contributions, Due, Outcome, SeriesKey, add, bump, series
 from streams.metrics.business_hours import BusinessCalendar
 from streams.metrics.catalogue import scales_for
-from streams.metrics.histograms import MICROS, bump, from_micros, observe
+from streams.metrics.eventtime import MICROS, from_micros
+from streams.metrics.histograms import observe
 from streams.metrics.ticket_lifecycle import Ticket
 
 DEFAULT_TARGETS: Mapping[str, int] = {
@@ -181,11 +182,7 @@ class TicketDomain:
         """
         for (key, at), value in self.ticket_contributions(ticket).items():
             if at is None:
-                total = state.retired.get(key, 0) + value
-                if total:
-                    state.retired[key] = total
-                else:
-                    state.retired.pop(key, None)
+                add(state.retired, key, value)
         assert ticket.last is not None
         state.tombstones[tid] = ticket.last // MICROS
         del state.tickets[tid]

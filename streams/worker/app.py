@@ -13,8 +13,8 @@ from typing import Any
 import faust
 from prometheus_client import CollectorRegistry
 
-from streams.engine import Engine, build_engine
-from streams.processor import FamilyProcessor
+from streams.engine.build import Engine, build_engine
+from streams.engine.processor import FamilyProcessor
 from streams.settings import Settings
 from streams.worker import consumer
 from streams.worker.changelog import ChangelogProducer, ChangelogWriter

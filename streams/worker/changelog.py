@@ -23,7 +23,7 @@ from faust.stores.base import SerializedStore
 from faust.streams import _current_event
 from faust.types import TP
 
-from streams.processor import Store
+from streams.engine.messages import Store
 from streams.worker import clients
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import faust
 from faust.types import TP
 
-from streams.processor import FamilyProcessor
+from streams.engine.processor import FamilyProcessor
 from streams.worker.changelog import ChangelogWriter
 from streams.worker.instruments import Instruments
 from streams.worker.outputs import Outputs

@@ -9,8 +9,9 @@ from typing import Any
 import faust
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from streams.engine.processor import FamilyProcessor
 from streams.exposition import SumsCollector
-from streams.processor import FamilyProcessor
+from streams.metrics.catalogue import help_for
 from streams.settings import Settings
 
 LAG_BUCKETS = (1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400, 172800)
@@ -24,26 +25,26 @@ class Instruments:
     ) -> None:
         self.lag = Histogram(
             "cs_event_lag_seconds",
-            "Processing time minus occurred_at",
+            help_for("cs_event_lag_seconds"),
             ["topic"],
             buckets=LAG_BUCKETS,
             registry=registry,
         )
         self.replayed = Counter(
             "cspulse_replayed_skipped",
-            "Records delivered again after a restart whose effects were already stored",
+            help_for("cspulse_replayed_skipped"),
             ["topic"],
             registry=registry,
         )
         self.rebuild_seconds = Gauge(
             "cspulse_rebuild_seconds",
-            "Seconds the last rebuild of a table's partition sums from its records took",
+            help_for("cspulse_rebuild_seconds"),
             ["table"],
             registry=registry,
         )
         info = Gauge(
             "cs_build_info",
-            "cspulse build and configuration",
+            help_for("cs_build_info"),
             ["version", "reporting_currency"],
             registry=registry,
         )
@@ -51,7 +52,7 @@ class Instruments:
         registry.register(SumsCollector(processors, settings.label_limit))
         self.serving_errors = Counter(
             "cspulse_serving_errors",
-            "Batches whose comments could not be written to Redis",
+            help_for("cspulse_serving_errors"),
             registry=registry,
         )
 

@@ -9,7 +9,7 @@ import faust
 from prometheus_client import Counter
 
 from schemas.events import Envelope
-from streams.processor import Deadletter, Rekey
+from streams.engine.messages import Deadletter, Rekey
 from streams.worker.serving import ServingStore
 
 # what one family's applied events feed besides Prometheus

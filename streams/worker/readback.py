@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from aiokafka import TopicPartition
 
-from streams.processor import Message
+from streams.engine.messages import Message
 from streams.settings import Settings
 from streams.worker.clients import admin, consumer
 

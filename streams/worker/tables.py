@@ -9,7 +9,7 @@ import faust
 from faust.types import TP
 from prometheus_client import Gauge
 
-from streams.processor import FamilyProcessor
+from streams.engine.processor import FamilyProcessor
 
 log = logging.getLogger("cspulse")
 

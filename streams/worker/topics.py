@@ -13,7 +13,7 @@ from streams.worker.clients import admin
 
 def all_topics(settings: Settings) -> list[str]:
     """Every topic the engine reads or writes (Faust makes its own changelogs)."""
-    from streams.domains import METRIC_FAMILIES
+    from streams.engine.build import METRIC_FAMILIES
 
     topics = [*settings.family_topics.values(), settings.topic_deadletter]
     topics += [settings.rekey_topic(f) for f in METRIC_FAMILIES]

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from streams.metrics.catalogue import ENTRIES, Kind, lookup
+from streams.metrics.catalogue import ENTRIES, Kind, help_for, lookup
 from streams.settings import load_settings
 from streams.worker.app import Worker
 
@@ -22,5 +22,6 @@ def test_every_worker_instrument_is_catalogued_and_every_worker_entry_registered
         entry, part = lookup(family.name)
         assert part == "", family.name
         assert family.type == TYPES[entry.kind], family.name
+        assert family.documentation == help_for(family.name), family.name
         registered.add(entry.name)
     assert {e.name for e in ENTRIES if e.origin == "worker"} <= registered

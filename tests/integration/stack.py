@@ -201,6 +201,20 @@ def parse_metrics(text: str) -> dict[str, float]:
     return out
 
 
+def owned_partitions(worker: WorkerProcess) -> set[str]:
+    """Partitions whose series `worker` exposes now (it exposes only the ones it owns)."""
+    return {
+        line.split('partition="')[1].split('"')[0]
+        for line in worker.metrics_text().splitlines()
+        if 'partition="' in line and line.startswith("cs_events_total")
+    }
+
+
+def records_counted(series: dict[str, float]) -> float:
+    """Input records accounted for: each is applied, duplicate, stale or dead-lettered."""
+    return sum(v for k, v in series.items() if k.startswith(("cs_events_total{", "cs_deadletter_total{")))
+
+
 def scrape_sum(workers: list[WorkerProcess]) -> dict[str, float]:
     total: dict[str, float] = {}
     for w in workers:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 
-from streams.partitioning import partition_for
+from streams.engine.partitioning import partition_for
 from tests.factories import event, raw
 from tests.integration.conftest import consume_all, produce_raw
 from tests.integration.stack import scrape_sum, wait_for

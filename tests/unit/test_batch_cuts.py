@@ -18,8 +18,8 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from streams.offline import OfflineRun
-from streams.processor import Message
+from streams.engine.messages import Message
+from streams.engine.offline import OfflineRun
 from streams.settings import load_settings
 from tests.factories import raw
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 
 from simulator import SimConfig, Simulator
-from streams.offline import OfflineRun
+from streams.engine.offline import OfflineRun
 from streams.settings import load_settings
 
 

@@ -17,9 +17,9 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import Metric
 
 from simulator import SimConfig, Simulator
+from streams.engine.offline import OfflineRun
 from streams.exposition import SumsCollector
 from streams.metrics.catalogue import CATALOGUE, ENTRIES, Kind, Scale, help_for, lookup, scales_for
-from streams.offline import OfflineRun
 from streams.settings import load_settings
 from tests.factories import event, raw
 

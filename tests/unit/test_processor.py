@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from streams.engine import build_engine
-from streams.offline import DictStore
-from streams.partitioning import partition_for
-from streams.processor import FamilyProcessor
+from streams.engine.build import build_engine
+from streams.engine.offline import DictStore
+from streams.engine.partitioning import partition_for
+from streams.engine.processor import FamilyProcessor
 from streams.settings import load_settings
 from tests.factories import event, messages, raw
 

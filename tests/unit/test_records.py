@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tracemalloc
 
-from streams.records import DeadletterRecord, Record
+from streams.engine.records import DeadletterRecord, Record
 
 
 def _state() -> dict[str, object]:

@@ -16,7 +16,9 @@ from typing import Any
 
 import orjson
 
-OUTCOMES = ("applied", "duplicate", "stale")
+from streams.metrics.base import Outcome
+
+OUTCOMES = tuple(str(o) for o in Outcome)
 
 
 def _dumps(obj: Any) -> bytes:

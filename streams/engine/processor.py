@@ -9,17 +9,15 @@ store after a restart or a rebalance.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from schemas.decode import Decoder, Rejection
 from schemas.events import Envelope
-from streams.metrics.aggregate import PartitionSums
-from streams.metrics.base import Contributions, Domain, Outcome, series
-from streams.partitioning import partition_for
-from streams.records import (
+from streams.engine.messages import BatchResult, Deadletter, RawMessage, Rekey, Store
+from streams.engine.partitioning import partition_for
+from streams.engine.records import (
     CUSTOMER_PREFIX,
     OUTCOMES,
     DeadletterRecord,
@@ -27,67 +25,11 @@ from streams.records import (
     customer_key,
     deadletter_key,
 )
+from streams.metrics.aggregate import PartitionSums
+from streams.metrics.base import Contributions, Domain, Outcome, add, series
+from streams.metrics.eventtime import seconds
 
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    """One consumed Kafka record."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes
-    headers: tuple[tuple[str, bytes], ...] = ()
-
-
-class RawMessage(Protocol):
-    """What the engine reads of a consumed record (Faust's messages fit as they are)."""
-
-    @property
-    def topic(self) -> str: ...
-    @property
-    def partition(self) -> int: ...
-    @property
-    def offset(self) -> int: ...
-    @property
-    def key(self) -> bytes | None: ...
-    @property
-    def value(self) -> bytes | None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Deadletter:
-    message: RawMessage
-    reason: str
-    detail: str
-
-
-@dataclass(frozen=True, slots=True)
-class Rekey:
-    """A valid event that arrived on the wrong partition for its customer."""
-
-    message: RawMessage
-    customer_id: str
-    partition: int
-
-
-@dataclass(slots=True)
-class BatchResult:
-    deadletters: list[Deadletter] = field(default_factory=list)
-    rekeys: list[Rekey] = field(default_factory=list)
-    applied: list[Envelope] = field(default_factory=list)
-    replayed: int = 0  # re-delivered after a restart, already in the record: skipped
-
-
-class Store(Protocol):
-    def get(self, key: bytes) -> bytes | None: ...
-
-    def set(self, key: bytes, value: bytes) -> None: ...
-
-
-def _epoch(dt: datetime) -> int:
-    return int(dt.timestamp())
+_INDEX = {outcome: i for i, outcome in enumerate(Outcome)}
 
 
 class FamilyProcessor:
@@ -191,27 +133,31 @@ class FamilyProcessor:
         return result
 
     def _apply(self, record: Record, event: Envelope, sums: PartitionSums) -> bool:
-        at = _epoch(event.occurred_at)
+        # Every decision here uses the partition clock as of the events before this one
+        # (sums.clock advances only after), so it depends on the log, not on batches.
+        at = seconds(event.occurred_at)
         first = record.seen.get(event.event_id)
+        delta: Contributions
         if first is not None and first >= sums.clock - self.dedupe_horizon:
-            record.counts[1] += 1
-            sums.add({(self._outcome_keys[1], None): 1})
-            return False
-        record.seen[event.event_id] = at
-        outcome, delta = self.domain.apply(record.state, event, sums.horizon())
-        if outcome is Outcome.STALE:
-            record.counts[2] += 1
-            sums.add({(self._outcome_keys[2], None): 1})
-            return False
-        record.counts[0] += 1
-        delta[(self._outcome_keys[0], None)] = delta.get((self._outcome_keys[0], None), 0) + 1
+            outcome, delta = Outcome.DUPLICATE, {}
+        else:
+            record.seen[event.event_id] = at
+            outcome, delta = self.domain.apply(record.state, event, sums.horizon())
+        record.counts[_INDEX[outcome]] += 1
+        add(delta, (self._outcome_keys[_INDEX[outcome]], None), 1)
         sums.add(delta)
+        if outcome is not Outcome.APPLIED:
+            return False
         if at > record.clock:
             record.clock = at
         sums.advance(at)
         return True
 
     def _prune(self, record: Record, sums: PartitionSums) -> None:
+        # Physical only, at the batch's last clock: `_apply` already ignores ids older
+        # than the dedupe horizon and asks the domain against the horizon at each event's
+        # own clock, and the clock never goes back, so nothing dropped here could change a
+        # later decision.
         cutoff = sums.clock - self.dedupe_horizon
         if any(t < cutoff for t in record.seen.values()):
             record.seen = {k: t for k, t in record.seen.items() if t >= cutoff}
@@ -237,11 +183,3 @@ class FamilyProcessor:
             for r, n in reasons.items()
             if n
         }
-
-
-def group_by_partition(messages: Iterable[Message]) -> Iterator[tuple[int, list[Message]]]:
-    """Split a mixed batch into per-partition runs, keeping each partition's order."""
-    groups: dict[int, list[Message]] = {}
-    for msg in messages:
-        groups.setdefault(msg.partition, []).append(msg)
-    yield from groups.items()

@@ -11,37 +11,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import orjson
-
-from streams.engine import Engine, build_engine
+from schemas.decode import family_of
+from streams.engine.build import Engine, build_engine
+from streams.engine.messages import Message
+from streams.engine.partitioning import partition_for
 from streams.metrics.aggregate import merge
 from streams.metrics.base import SeriesKey
 from streams.metrics.readout import LabelFolder, export_value, fill_buckets, flat_name, fold_labels
-from streams.partitioning import partition_for
-from streams.processor import Message
 from streams.settings import Settings
-
-TYPE_PREFIX_FAMILY = {
-    "subscription": "subscriptions",
-    "payment": "payments",
-    "survey": "surveys",
-    "ticket": "tickets",
-    "product": "usage",
-    "cost": "costs",
-}
-
-
-def family_of(raw: bytes) -> tuple[str | None, str | None]:
-    """(family, customer_id) read leniently from a raw record; None where unknown."""
-    try:
-        obj = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return None, None
-    if not isinstance(obj, dict):
-        return None, None
-    kind, customer = obj.get("type"), obj.get("customer_id")
-    family = TYPE_PREFIX_FAMILY.get(kind.split(".", 1)[0]) if isinstance(kind, str) else None
-    return family, customer if isinstance(customer, str) and customer else None
 
 
 class DictStore(dict[bytes, bytes]):

@@ -1,0 +1,81 @@
+"""Everything a worker or an offline report needs, built once from settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from schemas.decode import Decoder
+from streams.engine.processor import FamilyProcessor
+from streams.metrics.base import Domain
+from streams.metrics.money import FxTable
+from streams.settings import Settings
+
+
+def fx_table(settings: Settings) -> FxTable:
+    return FxTable(settings.reporting_currency, settings.fx_rates)
+
+
+def _subscriptions(settings: Settings) -> Domain[Any, Any]:
+    from streams.metrics.subscriptions import SubscriptionDomain
+
+    return SubscriptionDomain(fx_table(settings), settings.counted_statuses)
+
+
+def _payments(settings: Settings) -> Domain[Any, Any]:
+    from streams.metrics.payments import PaymentDomain
+
+    return PaymentDomain(fx_table(settings))
+
+
+def _surveys(settings: Settings) -> Domain[Any, Any]:
+    from streams.metrics.surveys import SurveyDomain
+
+    return SurveyDomain()
+
+
+def _tickets(settings: Settings) -> Domain[Any, Any]:
+    from streams.metrics.business_hours import parse_calendar
+    from streams.metrics.tickets import TicketDomain
+
+    calendar = parse_calendar(settings.business_hours) if settings.business_hours else None
+    return TicketDomain(settings.frt_targets, calendar)
+
+
+#: The metric domain of each topic family (a family of `schemas.events.FAMILIES`);
+#: a family without an entry is validated and dead-lettered but has no metrics yet.
+DOMAINS: dict[str, Callable[[Settings], Domain[Any, Any]]] = {
+    "subscriptions": _subscriptions,
+    "payments": _payments,
+    "surveys": _surveys,
+    "tickets": _tickets,
+}
+METRIC_FAMILIES = tuple(DOMAINS)
+
+
+@dataclass
+class Engine:
+    settings: Settings
+    processors: dict[str, FamilyProcessor]
+
+
+def build_domains(settings: Settings) -> dict[str, Domain[Any, Any]]:
+    return {family: build(settings) for family, build in DOMAINS.items()}
+
+
+def build_engine(settings: Settings) -> Engine:
+    currencies = fx_table(settings).currencies
+    topics = settings.family_topics
+    processors = {
+        family: FamilyProcessor(
+            domain=domain,
+            decoder=Decoder(family, currencies, float(settings.max_clock_skew)),
+            topic_label=topics[family],
+            partitions=settings.partitions,
+            windows=settings.windows,
+            dedupe_horizon=settings.dedupe_horizon,
+        )
+        for family, domain in build_domains(settings).items()
+    }
+    return Engine(settings, processors)
