@@ -18,7 +18,7 @@ import yaml
 from simulator.config import SimRecord
 from simulator.scenarios import SCENARIOS, Scenario
 from streams.cli import build_parser, main
-from streams.offline import OfflineRun
+from streams.engine.offline import OfflineRun
 from streams.settings import load_settings
 from tests.tools import promtool
 
