@@ -30,7 +30,7 @@ install: ## Install system packages (scripts/install-deps), create .venv, pip in
 $(VENV)/.installed: pyproject.toml
 	$(MAKE) install
 
-stack-up: $(VENV)/.installed ## Start Kafka, Redis and Prometheus locally (idempotent)
+stack-up: $(VENV)/.installed ## Start Kafka, Redis, Prometheus and Alertmanager locally (idempotent)
 	scripts/stack start
 
 stack-down: ## Stop the local stack
@@ -80,6 +80,7 @@ check-generated: generate ## Regenerate, then fail if the generated files differ
 bench-smoke: ## Short benchmark run (bench.run --smoke)
 	$(PY) -m bench.run --smoke
 
-promtool-test: ## Check the Prometheus config and rules, run the rule unit tests
+promtool-test: ## Check the Prometheus and Alertmanager configs and rules, run the rule unit tests
 	promtool check config prometheus/prometheus.yml
+	amtool check-config prometheus/alertmanager.yml
 	promtool test rules prometheus/tests/*.test.yml

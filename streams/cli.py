@@ -91,6 +91,11 @@ def _simulate(sub: Subparsers) -> None:
     mode = sim.add_argument_group("mode")
     mode.add_argument("--rate", type=float, help="events per second, live")
     mode.add_argument("--count", type=_positive_int, help="number of events to publish")
+    mode.add_argument(
+        "--scenario",
+        choices=("churn-spike", "response-time-spike"),
+        help="a quiet history, then an incident now that should raise its alert (--customers sizes it)",
+    )
     sim.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     sim.add_argument("--customers", type=_positive_int, default=1000, help="customers (default 1000)")
     sim.add_argument("--churn-rate", type=_share, default=0.02, help="cancel chance per step")
@@ -103,6 +108,9 @@ def _simulate(sub: Subparsers) -> None:
     sim.add_argument("--out-of-order", type=_share, default=0.0, help="share of late events")
     sim.add_argument("--duplicates", type=_share, default=0.0, help="share sent twice")
     sim.add_argument("--bad-records", type=_share, default=0.0, help="share of invalid records")
+    sim.add_argument(
+        "--spike-delay", type=float, default=0.0, metavar="S", help="--scenario: pause before the spike"
+    )
     sim.add_argument("--out", metavar="FILE.jsonl", help="write to a file instead of Kafka")
     sim.add_argument("--no-progress", action="store_true", help="no progress bar")
 

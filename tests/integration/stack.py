@@ -111,6 +111,8 @@ class PrometheusProcess:
     targets: list[str]
     tmp: Path
     interval: str = "1s"
+    rule_files: list[str] = field(default_factory=lambda: [str(RULE_FILES)])
+    alertmanagers: list[str] = field(default_factory=list)  # host:port to send alerts to
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
     _logf: object = field(default=None, repr=False)
@@ -122,9 +124,11 @@ class PrometheusProcess:
     def start(self, timeout: float = 60) -> PrometheusProcess:
         config = {
             "global": {"scrape_interval": self.interval, "evaluation_interval": self.interval},
-            "rule_files": [str(RULE_FILES)],
+            "rule_files": self.rule_files,
             "scrape_configs": [{"job_name": "cspulse", "static_configs": [{"targets": self.targets}]}],
         }
+        if self.alertmanagers:
+            config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": self.alertmanagers}]}]}
         self.tmp.mkdir(parents=True, exist_ok=True)
         path = self.tmp / "prometheus.yml"
         path.write_text(yaml.safe_dump(config), encoding="utf-8")
