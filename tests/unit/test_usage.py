@@ -60,13 +60,13 @@ def body(user: str, at: datetime, customer: str = "c1", **more: Any) -> bytes:
 
 
 def test_vector_9_stickiness_dau_300_of_mau_1200_is_25_percent() -> None:
-    lines = [body(f"u{i}", T - timedelta(days=10), f"c{i % 37}") for i in range(900)]
+    lines = [body(f"u{i}", T - timedelta(days=10 if i % 3 else 3), f"c{i % 37}") for i in range(900)]
     lines += [body(f"d{i}", T - timedelta(hours=i % 20), f"c{i % 41}") for i in range(300)]
     series = offline(lines).series()
     assert series['cs_active_users{window="24h"}'] == 300
     assert series['cs_active_users{window="30d"}'] == 1200
     table = headline(series, list(DEFAULT_WINDOWS))
-    assert table["DAU"][0] == "300" and table["MAU"][0] == "1,200" and table["WAU"][0] == "300"
+    assert table["DAU"][0] == "300" and table["MAU"][0] == "1,200" and table["WAU"][0] == "600"
     assert table["stickiness (DAU/MAU)"] == ["25.00%"] * 4
 
 
