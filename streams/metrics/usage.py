@@ -5,9 +5,10 @@ the pair (customer_id, user_id); the record is per customer, so a customer's use
 live on one partition and every series is additive across partitions.
 
 Per user the record keeps its first and last `occurred_at` (seconds) and, per feature
-it used, its last use: one flat list `[first, last, f, at, f, at, ...]` where `f`
-indexes the customer's feature names. Every windowed series is one contribution at
-one of these seconds, so a window counts each user (account, user and feature) once:
+it used, its last use: one flat int64 array `[first, last, f, at, f, at, ...]`
+where `f` indexes the customer's feature names (an array, not a list of int objects,
+for memory; dumped as a JSON list). Every windowed series is one contribution at one
+of these seconds, so a window counts each user (account, user and feature) once:
 - `cs_active_users`: 1 at the user's last activity (moves only forward);
 - `cs_active_accounts`: 1 at the customer's latest activity (any user);
 - `cs_users_new`: 1 at the user's first use (a late earlier event moves it back);
@@ -21,6 +22,7 @@ ever (the distinct count of users ever seen needs them).
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,7 +55,7 @@ class UsageState:
     #: all-time sum of `count` per feature, parallel to `features`
     uses: list[int] = field(default_factory=list)
     #: user_id -> [first, last, feature index, last use, feature index, last use, ...]
-    users: dict[str, list[int]] = field(default_factory=dict)
+    users: dict[str, array[int]] = field(default_factory=dict)
     #: latest activity of any user (seconds), 0 before the first event
     latest: int = 0
 
@@ -75,7 +77,7 @@ def _move(out: Contributions, key: SeriesKey, old: int | None, new: int) -> None
 
 
 def _touch_feature(
-    out: Contributions, state: UsageState, user: list[int], index: int, at: int, horizon: int
+    out: Contributions, state: UsageState, user: array[int], index: int, at: int, horizon: int
 ) -> None:
     """Move the (user, feature) last use forward to `at`."""
     key = feature_users(state.features[index])
@@ -108,7 +110,7 @@ class UsageDomain:
         bump(out, product_uses(event.feature), None, event.count)
         user = state.users.get(event.user_id)
         if user is None:
-            user = state.users[event.user_id] = [at, at]
+            user = state.users[event.user_id] = array("q", (at, at))
             bump(out, USERS_TOTAL, None, 1)
             _move(out, USERS_NEW, None, at)
             _move(out, ACTIVE_USERS, None, at)
@@ -142,16 +144,20 @@ class UsageDomain:
     def prune(self, state: UsageState, horizon: int) -> None:
         for user_id, user in state.users.items():
             if any(user[slot] < horizon for slot in range(PAIRS + 1, len(user), 2)):
-                kept = [user[FIRST], user[LAST]]
+                kept = array("q", (user[FIRST], user[LAST]))
                 for slot in range(PAIRS, len(user), 2):
                     if user[slot + 1] >= horizon:
                         kept += user[slot : slot + 2]
                 state.users[user_id] = kept
 
     def dump(self, state: UsageState) -> Any:
-        return {"f": state.features, "n": state.uses, "u": state.users}
+        return {
+            "f": state.features,
+            "n": state.uses,
+            "u": {u: user.tolist() for u, user in state.users.items()},
+        }
 
     def load(self, data: Any) -> UsageState:
-        users = {user_id: list(user) for user_id, user in data["u"].items()}
+        users = {user_id: array("q", user) for user_id, user in data["u"].items()}
         latest = max((user[LAST] for user in users.values()), default=0)
         return UsageState(list(data["f"]), list(data["n"]), users, latest)
