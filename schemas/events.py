@@ -212,11 +212,16 @@ class TicketEvent(Envelope):
 
 
 class UsageEvent(Envelope):
-    """One use of a product feature by one user of the account (milestone 2)."""
+    """Uses of a product feature by one user of the account (CONTRACT v1.1).
+
+    A user is the pair (customer_id, user_id): the same user_id under two customers
+    is two users.
+    """
 
     type: Literal["product.used"]
-    user_id: Id
-    feature: Label
+    user_id: Id = Field(description="The user, unique within the customer (never a label).")
+    feature: Id = Field(description="The feature used, free text (a label folded past the limit).")
+    count: int = Field(default=1, ge=1, description="Uses folded into this event by a batching tracker.")
 
 
 class CostEvent(Envelope):

@@ -50,6 +50,8 @@ def event(kind: str, customer: str = "cus_1", minutes: float = 0, **fields: Any)
             body |= {"channel": "email", "priority": "normal"}
         if kind == "ticket.replied":
             body |= {"author": "agent"}
+    elif kind == "product.used":
+        body |= {"user_id": "u1", "feature": "export"}
     body |= fields
     return body
 

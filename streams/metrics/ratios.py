@@ -124,6 +124,15 @@ class _Ratios:
     def frt(self, q: float, w: str) -> float:
         return self.s.quantile(q, "cs_first_response_window_seconds_bucket", window=w)
 
+    def users(self, w: str) -> float:
+        return self.s.sum("cs_active_users", window=w)
+
+    def stickiness(self) -> float:
+        return _div(self.users("24h"), self.users("30d"))
+
+    def adoption(self, w: str) -> float:
+        return _div(self.s.sum("cs_users_new", window=w), self.s.sum("cs_users_total"))
+
 
 def headline(flat: Mapping[str, float], windows: list[str]) -> dict[str, list[str]]:
     """The report's table: one row per figure, one column per window."""
@@ -150,4 +159,8 @@ def headline(flat: Mapping[str, float], windows: list[str]) -> dict[str, list[st
         "NPS": per_window(r.nps, "score"),
         "CSAT": per_window(r.csat, "score"),
         "CES": per_window(r.ces, "score"),
+        **{name: [_fmt(r.users(w), "n")] * len(windows) for name, w in (("DAU", "24h"), ("WAU", "7d"),
+                                                                       ("MAU", "30d"))},
+        "stickiness (DAU/MAU)": [_fmt(r.stickiness(), "pct")] * len(windows),
+        "product adoption": per_window(r.adoption, "pct"),
     }
