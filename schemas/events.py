@@ -215,15 +215,57 @@ class UsageEvent(Envelope):
 
 
 class CostEvent(Envelope):
-    """Acquisition or retention spend attributed to the account (milestone 2)."""
+    """Acquisition or retention spend; `customer_id` only places the record (v1.1)."""
 
     type: Literal["cost.incurred"]
     category: Literal["acquisition", "retention"]
-    amount_minor: int = Field(ge=0)
+    amount_minor: int = Field(gt=0)
     currency: Currency
+    channel: Label | None = Field(
+        default=None, description="Free text, e.g. paid_search, csm_team; not a series label."
+    )
 
 
-Event = SubscriptionEvent | PaymentEvent | SurveyEvent | TicketEvent | UsageEvent | CostEvent
+class ReferralSentEvent(Envelope):
+    """The account (`customer_id`) referred someone (v1.1)."""
+
+    type: Literal["referral.sent"]
+    referral_id: Id
+
+
+class ReferralConvertedEvent(Envelope):
+    """A referral of the account (`customer_id`, the referrer) became a customer (v1.1)."""
+
+    type: Literal["referral.converted"]
+    referral_id: Id
+    referred_customer_id: Id
+
+
+OfferKind = Literal["upsell", "cross_sell"]
+
+
+class OfferPresentedEvent(Envelope):
+    """An upsell or cross-sell offer shown to the account (v1.1)."""
+
+    type: Literal["offer.presented"]
+    offer_id: Id
+    kind: OfferKind
+    product: Label | None = None
+
+
+OfferDecisionType = Literal["offer.accepted", "offer.declined"]
+
+
+class OfferDecisionEvent(Envelope):
+    """The account accepted or declined an offer (v1.1)."""
+
+    type: OfferDecisionType
+    offer_id: Id
+    kind: OfferKind
+
+
+GrowthEvent = ReferralSentEvent | ReferralConvertedEvent | OfferPresentedEvent | OfferDecisionEvent
+Event = SubscriptionEvent | PaymentEvent | SurveyEvent | TicketEvent | UsageEvent | CostEvent | GrowthEvent
 
 # The family registry: which event types each topic family carries (CONTRACT section 1).
 # Topics, settings, the decoder, the engine, the simulator and the report derive from it.
@@ -234,6 +276,12 @@ FAMILIES: dict[str, dict[str, type[Envelope]]] = {
     "tickets": dict.fromkeys(get_args(TicketType), TicketEvent),
     "usage": {"product.used": UsageEvent},
     "costs": {"cost.incurred": CostEvent},
+    "growth": {
+        "referral.sent": ReferralSentEvent,
+        "referral.converted": ReferralConvertedEvent,
+        "offer.presented": OfferPresentedEvent,
+        **dict.fromkeys(get_args(OfferDecisionType), OfferDecisionEvent),
+    },
 }
 
 
