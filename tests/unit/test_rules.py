@@ -46,6 +46,13 @@ REQUIRED_RULES = {
     "cs:nps:score",
     "cs:csat:percent",
     "cs:ces:mean",
+    # v1.1: costs and growth
+    "cs:cac",
+    "cs:ltv_to_cac:ratio",
+    "cs:retention_cost",
+    "cs:referral_rate:ratio",
+    "cs:referral_conversion:ratio",
+    "cs:offer_conversion:ratio",
 }
 
 REQUIRED_ALERTS = {
