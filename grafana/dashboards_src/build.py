@@ -21,6 +21,7 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from .pipeline import pipeline
 from .revenue import revenue
 from .support import support
+from .voc import voc
 
 OUT_DIR = Path(__file__).resolve().parent.parent / "dashboards"
 
@@ -28,6 +29,7 @@ DASHBOARDS: dict[str, Callable[[], Dashboard]] = {
     "revenue.json": revenue,
     "support.json": support,
     "pipeline.json": pipeline,
+    "voc.json": voc,
 }
 
 
