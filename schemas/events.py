@@ -226,9 +226,7 @@ class CostEvent(Envelope):
     category: Literal["acquisition", "retention"]
     amount_minor: int = Field(gt=0)
     currency: Currency
-    channel: Label | None = Field(
-        default=None, description="Free text, e.g. paid_search, csm_team; not a series label."
-    )
+    channel: Label | None = None  # free text, e.g. paid_search, csm_team; never a series label
 
 
 class ReferralSentEvent(Envelope):
@@ -247,6 +245,7 @@ class ReferralConvertedEvent(Envelope):
 
 
 OfferKind = Literal["upsell", "cross_sell"]
+OfferDecisionType = Literal["offer.accepted", "offer.declined"]
 
 
 class OfferPresentedEvent(Envelope):
@@ -256,9 +255,6 @@ class OfferPresentedEvent(Envelope):
     offer_id: Id
     kind: OfferKind
     product: Label | None = None
-
-
-OfferDecisionType = Literal["offer.accepted", "offer.declined"]
 
 
 class OfferDecisionEvent(Envelope):
