@@ -44,7 +44,8 @@ def isolated_env(partitions: int = 4, **extra: str) -> dict[str, str]:
         "CSPULSE_BATCH_WITHIN": "0.05",
         "CSPULSE_REDIS_URL": REDIS_URL,
     }
-    for family in ("subscriptions", "payments", "surveys", "tickets", "usage", "costs", "deadletter"):
+    families = ("subscriptions", "payments", "surveys", "tickets", "usage", "costs", "growth", "deadletter")
+    for family in families:
         env[f"CSPULSE_TOPIC_{family.upper()}"] = f"t{uid}.cs.{family}"
     env.update(extra)
     return env

@@ -33,7 +33,8 @@ FAMILY_TYPES = {Kind.COUNTER: "counter", Kind.GAUGE: "gauge", Kind.HISTOGRAM: "h
 
 def _edges() -> list[bytes]:
     """What the simulator may not produce in a short run: scheduled churn, a stale
-    event, a ticket still awaiting its first reply, and product usage."""
+    event, a ticket still awaiting its first reply, product usage, and the cost and growth
+    families."""
     return [
         raw(event("subscription.created", "cus_edge", 10, cancel_at_period_end=True)),
         raw(event("subscription.updated", "cus_edge", 0)),  # older than the state: stale
@@ -42,6 +43,13 @@ def _edges() -> list[bytes]:
         raw(event("product.used", "cus_edge", 1, user_id="u1", feature="export", count=2)),
         raw(event("product.used", "cus_edge", 6, user_id="u1", feature="search")),
         raw(event("product.used", "cus_edge", 7, user_id="u2", feature="export")),
+        raw(event("cost.incurred", "campaign_edge", 5, category="acquisition")),
+        raw(event("cost.incurred", "cus_edge", 6, category="retention", currency="EUR")),
+        raw(event("referral.sent", "cus_edge", 5)),
+        raw(event("referral.converted", "cus_edge", 7)),
+        raw(event("offer.presented", "cus_edge", 5)),  # an upsell
+        raw(event("offer.accepted", "cus_edge", 6)),
+        raw(event("offer.declined", "cus_edge", 6, offer_id="offer_2") | {"kind": "cross_sell"}),
     ]
 
 

@@ -50,6 +50,13 @@ REQUIRED_RULES = {
     "cs:stickiness:ratio",
     "cs:product_adoption:ratio",
     "cs:feature_adoption:ratio",
+    # v1.1: costs and growth
+    "cs:cac",
+    "cs:ltv_to_cac:ratio",
+    "cs:retention_cost",
+    "cs:referral_rate:ratio",
+    "cs:referral_conversion:ratio",
+    "cs:offer_conversion:ratio",
 }
 
 REQUIRED_ALERTS = {
