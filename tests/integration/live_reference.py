@@ -28,7 +28,7 @@ from aiokafka.partitioner import murmur2
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.integration.stack import BOOTSTRAP, WorkerProcess
-from tests.reference.common import Expected, Key, differences, key
+from tests.reference.common import WINDOWS, Expected, Key, differences, key
 from tests.reference.rejection import classify
 from tests.reference.revenue import MINOR_DIGITS, Fx, payment_reference, subscription_reference
 from tests.reference.support import survey_reference, ticket_reference
@@ -66,18 +66,52 @@ MONEY = frozenset(
 )
 
 
-def exact(name: str, value: float, reporting: str = "USD") -> int:
-    """A scraped value as the reference's integer: micro reporting minor units for money,
-    microseconds for a duration sum, else a count."""
+def scale_of(name: str, reporting: str = "USD") -> int:
+    """Reference units per exported unit: micro reporting minor units per major unit for
+    money, microseconds per second for a duration sum, else 1 (a count)."""
     if name in MONEY:
-        scale = 10**6 * 10 ** MINOR_DIGITS[reporting]
-    elif name.endswith("_seconds_sum"):
-        scale = 10**6
-    else:
-        scale = 1
+        return 10**6 * 10 ** MINOR_DIGITS[reporting]
+    return 10**6 if name.endswith("_seconds_sum") else 1
+
+
+def _bounds(expected: Expected, windows: Mapping[str, int] = WINDOWS) -> dict[Key, tuple[int, int]]:
+    """Per scraped key, the values `differences` accepts: (v, v) without a window, the
+    tolerance's (low, high) with one (high, high where the window must be exact)."""
+    at = expected.clock
+    out: dict[Key, tuple[int, int]] = {k: (v, v) for k, v in expected.now(at).items()}
+    ceiling = Fraction(10**12)
+    for window, width in windows.items():
+        start, tolerance = Fraction(at - width), Fraction(width, 24)
+        high = expected.between(start, ceiling)
+        low = expected.between(start + tolerance, ceiling)
+        exact = not expected.edge(start, start + tolerance)
+        for (name, labels), hi in high.items():
+            windowed = key(name, **dict(labels), window=window)
+            out[windowed] = (hi, hi) if exact else (low.get((name, labels), 0), hi)
+    return out
+
+
+def as_reference(name: str, value: float, bounds: tuple[int, int] = (0, 0), reporting: str = "USD") -> int:
+    """A scraped value as the reference's exact integer.
+
+    Exported values are the engine's integers divided by `scale_of` (a correctly rounded
+    float). Below 2**50 units that float names one integer; above it (money sums of
+    millions) several integers give the same float, and the value is read as the one
+    the reference accepts (`bounds`) when the reference's own division gives a float on
+    the same side: equal at the exposition's precision, and unequal otherwise.
+    """
+    scale = scale_of(name, reporting)
+    if scale == 1:
+        assert value == int(value), f"{name} = {value!r} is not a count"
+        return int(value)
     scaled = Fraction(value) * scale
     out = round(scaled)
-    assert abs(scaled - out) < Fraction(1, 100), f"{name} = {value!r} is not a whole {1 / scale}"
+    if abs(scaled) < 2**50:  # within 1/8 unit of the integer it was divided from
+        assert abs(scaled - out) < Fraction(1, 4), f"{name} = {value!r} is not a whole {1 / scale}"
+        return out
+    low, high = bounds
+    if low / scale <= value <= high / scale:
+        return min(max(out, low), high)
     return out
 
 
@@ -174,15 +208,19 @@ def references(
     return out
 
 
-def _family_series(series: Mapping[Key, float], family: str, topic: str) -> dict[Key, int]:
+def _family_series(
+    series: Mapping[Key, float], family: str, topic: str, expected: Expected | None = None
+) -> dict[Key, int]:
     out: dict[Key, int] = {}
+    bounds = _bounds(expected) if expected is not None else {}
     for (name, labels), value in series.items():
         if name in INTAKE:
             if dict(labels).get("topic") != topic:
                 continue
         elif name not in COVERED[family]:
             continue
-        out[(name, labels)] = exact(name, value)
+        k = (name, labels)
+        out[k] = as_reference(name, value, bounds.get(k, (0, 0)))
     return out
 
 
@@ -194,8 +232,8 @@ def compare(scraped: Scrape, family: str, topic: str, expected: Mapping[str, Exp
     if exposed != clock:
         problems.append(f"{topic}: max cs_last_event_timestamp_seconds {exposed} != reference {clock}")
     for partition in sorted(set(expected) | (set(scraped.partitions) - {""})):
-        got = _family_series(scraped.partitions.get(partition, {}), family, topic)
         want = expected.get(partition, Expected())
+        got = _family_series(scraped.partitions.get(partition, {}), family, topic, want)
         at = scraped.clocks.get((topic, partition), 0.0)
         if at != want.clock:
             problems.append(f"{topic}[{partition}] clock {at} != reference {want.clock}")
