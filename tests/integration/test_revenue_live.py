@@ -12,8 +12,9 @@ from tests.integration.report_check import differences, report_from_topics, simu
 from tests.integration.stack import drain_rate, scrape_sum
 
 EVENTS = 100_000
-# rates with four decimals, so that the micro-unit rounding of the FX conversion matters
-FX_RATES = {"EUR": "1.0837", "GBP": "1.2719"}
+# rates with five decimals: a yearly or quarterly price converts to a fraction of a
+# micro minor unit, halves included, so the rounding (ties to even) is exercised
+FX_RATES = {"EUR": "1.08125", "GBP": "1.27125"}
 REVENUE = (
     "cs_mrr",
     "cs_customers",
