@@ -1,11 +1,20 @@
-"""Issue 3: a 100,000-event simulator burst; /metrics equals the report read back from the topics."""
+"""Issue 3: a 100,000-event simulator burst; /metrics equals the report read back from the
+topics, and the independent batch references (tests/reference/) computed from the records
+read back with a plain consumer."""
 
 from __future__ import annotations
 
+import json
+import time
+
+from tests.integration.live_reference import check_live
 from tests.integration.report_check import differences, report_from_topics, simulate
 from tests.integration.stack import drain_rate, scrape_sum
 
 EVENTS = 100_000
+# rates with five decimals: a yearly or quarterly price converts to a fraction of a
+# micro minor unit, halves included, so the rounding (ties to even) is exercised
+FX_RATES = {"EUR": "1.08125", "GBP": "1.27125"}
 REVENUE = (
     "cs_mrr",
     "cs_customers",
@@ -17,7 +26,8 @@ REVENUE = (
 )
 
 
-def test_burst_of_subscriptions_and_payments_matches_report(engine):
+def test_burst_of_subscriptions_and_payments_matches_report(engine_factory):
+    engine = engine_factory(CSPULSE_FX_RATES=json.dumps(FX_RATES))
     simulate(
         engine.env,
         "--count", str(EVENTS),
@@ -49,3 +59,8 @@ def test_burst_of_subscriptions_and_payments_matches_report(engine):
     for prefix in REVENUE:
         assert any(k.startswith(prefix) for k in got), f"no {prefix} series"
     print(f"\nrevenue agents drained {EVENTS} records at {rate:,.0f} events/s")
+
+    started = time.monotonic()
+    families = {f: engine.topic(f) for f in ("subscriptions", "payments")}
+    compared = check_live([worker], families, FX_RATES)
+    print(f"references agree on {compared} series ({time.monotonic() - started:.1f}s)")

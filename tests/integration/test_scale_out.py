@@ -2,7 +2,8 @@
 
 Each worker exposes only the partitions it owns, rebuilt from its table records, so
 `sum without (instance, partition)` over the workers equals the offline report of
-the same events whatever happened to the workers in between.
+the same events whatever happened to the workers in between, and the independent
+batch references (tests/reference/) computed from the records read back.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pytest
 from streams.engine.offline import OfflineRun
 from tests.factories import event, raw
 from tests.integration.conftest import produce_raw
+from tests.integration.live_reference import check_live
 from tests.integration.stack import owned_partitions, parse_metrics, scrape_sum, wait_for
 
 
@@ -41,6 +43,10 @@ def _burst(engine, start: int, customers: int) -> list[tuple[str, bytes | None, 
         )
         out.append((engine.topic("payments"), c.encode(), raw(event("payment.succeeded", c, minutes)), None))
     return out
+
+
+def _families(engine) -> dict[str, str]:
+    return {f: engine.topic(f) for f in ("subscriptions", "surveys", "payments")}
 
 
 def _expected(engine, records) -> dict[str, float]:
@@ -98,6 +104,7 @@ def test_sum_across_workers_survives_rebalance_and_kill(engine_factory, store):
     )
     got = scrape_sum([b])
     assert _diff(got, want) == {}
+    check_live([b], _families(engine), {})
 
 
 def test_kill_during_processing_loses_and_doubles_nothing(engine_factory):
@@ -123,6 +130,7 @@ def test_kill_during_processing_loses_and_doubles_nothing(engine_factory):
     wait_for(lambda: _equal(scrape_sum([again]), want), 120, "restarted worker caught up", [again])
     got = scrape_sum([again])
     assert _diff(got, want) == {}
+    check_live([again], _families(engine), {})
     dupes = f'cs_events_total{{outcome="duplicate",topic="{engine.topic("surveys")}"}}'
     assert got.get(dupes, 0) == 0
     replayed = sum(

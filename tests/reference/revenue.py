@@ -66,10 +66,11 @@ def subscription_reference(
     intake = Intake(topic, horizon)
     out = Expected()
     last: dict[tuple[str, str], Mapping[str, Any]] = {}
+    subscriptions: dict[str, set[tuple[str, str]]] = {}  # customer -> keys of `last`
     ever_active: set[str] = set()
 
     def customer_mrr(customer: str) -> int:
-        return sum(subscription_mrr(e, fx, counted) for (c, _), e in last.items() if c == customer)
+        return sum(subscription_mrr(last[s], fx, counted) for s in subscriptions.get(customer, ()))
 
     for record in records:
         event = intake.admit(record)
@@ -85,6 +86,7 @@ def subscription_reference(
         intake.done(event, applied=True)
         before = customer_mrr(customer)
         last[sub] = event
+        subscriptions.setdefault(customer, set()).add(sub)
         after = customer_mrr(customer)
 
         kind = None
