@@ -30,18 +30,18 @@ CASES = {
         ["--count", str(COUNT), "--span", "30d", "--seed", "7", "--customers", "200",
          "--mix", "subscriptions=0.3,payments=0.2,tickets=0.4,surveys=0.1",
          "--out-of-order", "0.1", "--duplicates", "0.05", "--bad-records", "0.02"],
-        "4527ad5c2e928372291da59e671a47134b1236dc127a4eb977d8d91fb960f1c1",
-        "d7dbbce57aaea7e263214e85377486dde6d38a71bb85f23d3646a3e7bcfcf2e4",
+        "438d8ac69651dd567a5acd0430b323e139b3382c45934044b0e2395bf18829bc",
+        "19b01ac5b5e7eb98edbcd16c81fc33539a08113a5b84ed218a99cb8922aa2854",
     ),
     "default": (
         ["--count", str(COUNT)],
-        "4989a027fac880f93eb5a267cd3b63fa351f5701420364a140fcf56e3ec9b4c7",
-        "e5c1ab328bcd92d29ecaaeeddd3a1e99648d4f96cc92628365d9d939c62abb75",
+        "153ea691b29ca3a9d624338073d8c6f34fcd3044c8d9f0ef51118f8dfdde7025",
+        "9c055e2faf5581b88751573000ca98008ad459d68cde8b4293daaf00ccb0bb1b",
     ),
     "live": (
         ["--rate", "50", "--count", str(COUNT), "--seed", "3"],
-        "0f5c1bf672b53546760fe0122e46e20eb63ac9aa9413be8c87d33b3783e0e773",
-        "256ece76507f3b31b4e02d82e026c4110de2405961d099e8ba14cd30772b4661",
+        "6bd91375de9c7c9d8f5f3a47ed849aa5ea392839165eb613ef7820c242c06246",
+        "e8563efd7be5ec94542f42b7a730798687dbb6d3862c83a83150ce6983c04967",
     ),
 }  # fmt: skip
 
