@@ -19,6 +19,7 @@ from grafana_foundation_sdk.builders.dashboard import Dashboard
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
 from .pipeline import pipeline
+from .product import product
 from .revenue import revenue
 from .support import support
 
@@ -28,6 +29,7 @@ DASHBOARDS: dict[str, Callable[[], Dashboard]] = {
     "revenue.json": revenue,
     "support.json": support,
     "pipeline.json": pipeline,
+    "product.json": product,
 }
 
 
@@ -69,8 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"wrote {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
     if stale:
         print(
-            "dashboards out of date: " + ", ".join(stale)
-            + "\nrun: python -m grafana.dashboards_src.build",
+            "dashboards out of date: " + ", ".join(stale) + "\nrun: python -m grafana.dashboards_src.build",
             file=sys.stderr,
         )
         return 1
