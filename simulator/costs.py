@@ -3,10 +3,10 @@ retention spend (the customer-success team, tools, onboarding, gifts), in the
 currencies of the agencies and teams that bill them.
 
 Spend follows the business: each new customer accrues an acquisition cost (about nine
-months of its list price, so LTV:CAC lands near the healthy 3), and every customer
-who ever subscribed accrues retention spend per month of event time. A cost step books
-what one channel has accrued, in one charge; when little has accrued, a small
-retention charge (a tool, a gift) is booked ahead of the accrual.
+months of its list price), and every customer who ever subscribed accrues retention
+spend per month of event time. A cost step books what one channel has accrued, in one
+charge, so that the spend over any stretch of event time is what accrued in it,
+however many cost events the mix asks for.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ CURRENCIES = Weighted([("USD", 45), ("EUR", 20), ("GBP", 15), ("CAD", 10), ("JPY
 PAYBACK_MONTHS = 9.0  # median acquisition cost, in months of the new customer's list price
 RETENTION_USD_MONTH = 40.0  # retention spend per customer per month
 MONTH_US = 30 * 86_400 * US
-SMALL_USD = 60.0  # median of a charge booked ahead of the accrual
+MIN_USD = 1.0  # the smallest charge (booked ahead when nothing has accrued yet)
 
 
 class Costs:
@@ -39,19 +39,22 @@ class Costs:
         self._pending: dict[tuple[str, str], float] = {}  # (category, channel) -> USD
 
     def incur(self) -> Event:
-        """One charge: the largest accrual of a random category, or a small retention cost."""
+        """One charge: what the most indebted channel of a category (drawn by what each
+        has accrued) is owed."""
         ctx = self._ctx
         rng = ctx.rng
         self._accrue()
         pending = self._pending
-        acquisition = sum(usd for (category, _), usd in pending.items() if category == "acquisition")
-        retention = sum(usd for (category, _), usd in pending.items() if category == "retention")
-        category = "acquisition" if rng.random() * (acquisition + retention) < acquisition else "retention"
-        owed = [(usd, channel) for (cat, channel), usd in sorted(pending.items()) if cat == category]
-        usd, channel = max(owed, default=(0.0, ""))
-        if usd < SMALL_USD / 4:
-            category, channel = "retention", RETENTION(rng)
-            usd = ctx.delay(SMALL_USD, 0.8)
+        owed = {"acquisition": 0.0, "retention": 0.0}
+        for (category, _), usd in pending.items():
+            owed[category] += max(0.0, usd)
+        total = owed["acquisition"] + owed["retention"]
+        category = "acquisition" if rng.random() * total < owed["acquisition"] else "retention"
+        usd, channel = max(
+            ((usd, channel) for (cat, channel), usd in sorted(pending.items()) if cat == category),
+            default=(0.0, RETENTION(rng)),
+        )
+        usd = max(MIN_USD, usd)
         key = (category, channel)
         pending[key] = pending.get(key, 0.0) - usd
         currency = CURRENCIES(rng)

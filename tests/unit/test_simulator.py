@@ -199,7 +199,8 @@ def test_tickets_are_causal_and_answered_faster_when_urgent() -> None:
 
 def test_subscriptions_are_causal_and_carry_full_state() -> None:
     history: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for _, event in parsed():
+    # four weeks: enough lifecycle steps at the default mix for seats to reach the cap
+    for _, event in weeks():
         if "subscription_id" in event and event["type"].startswith("subscription."):
             history[event["subscription_id"]].append(event)
     seats_up = seats_down = most = 0

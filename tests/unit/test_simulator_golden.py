@@ -35,13 +35,13 @@ CASES = {
     ),
     "default": (
         ["--count", str(COUNT)],
-        "153ea691b29ca3a9d624338073d8c6f34fcd3044c8d9f0ef51118f8dfdde7025",
-        "9c055e2faf5581b88751573000ca98008ad459d68cde8b4293daaf00ccb0bb1b",
+        "2c927b337ae731d8b897789291bf7dbdc251259f659410e43b525a1ad6ecfa3f",
+        "6e51d1bd6b9b54e38e61a9adbb088b43ebe98350808131885f8df55c7e2ab952",
     ),
     "live": (
         ["--rate", "50", "--count", str(COUNT), "--seed", "3"],
-        "6bd91375de9c7c9d8f5f3a47ed849aa5ea392839165eb613ef7820c242c06246",
-        "e8563efd7be5ec94542f42b7a730798687dbb6d3862c83a83150ce6983c04967",
+        "08c7dd6a07350dccf1a0bbb5e0e9c9c219ab92670ed0cade5ac519ebe6388086",
+        "ad92f913415bf6eaf32e22e3edef1460f158a990b399919e3065a885e9c025e1",
     ),
 }  # fmt: skip
 
