@@ -9,6 +9,7 @@ GENERATED ?= schemas/json grafana/dashboards
 DEMO_RATE ?= 50
 METRICS_URL ?= http://127.0.0.1:6066/metrics
 PROMETHEUS_URL ?= http://127.0.0.1:$(or $(CSPULSE_PROMETHEUS_PORT),9090)
+WALLBOARD_URL ?= http://127.0.0.1:$(or $(CSPULSE_WALLBOARD_PORT),6070)/
 
 .DEFAULT_GOAL := help
 .PHONY: help install stack-up stack-down stack-status stack-logs test lint demo \
@@ -29,7 +30,7 @@ install: ## Install system packages (scripts/install-deps), create .venv, pip in
 $(VENV)/.installed: pyproject.toml
 	$(MAKE) install
 
-stack-up: $(VENV)/.installed ## Start Kafka, Redis and Prometheus locally (idempotent)
+stack-up: $(VENV)/.installed ## Start Kafka, Redis, Prometheus and Alertmanager locally (idempotent)
 	scripts/stack start
 
 stack-down: ## Stop the local stack
@@ -48,14 +49,18 @@ lint: ## ruff check and mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-demo: $(VENV)/.installed stack-up ## Create topics, run a worker and simulate traffic (Ctrl-C stops both)
+demo: $(VENV)/.installed stack-up ## Create topics, run a worker and the wallboard, simulate traffic (Ctrl-C stops all)
+	@echo "wallboard:      $(WALLBOARD_URL)"
 	@echo "worker metrics: $(METRICS_URL)"
 	@echo "Prometheus:     $(PROMETHEUS_URL)/graph?g0.expr=cs_mrr"
-	@echo "worker log:     .stack/logs/demo-worker.log"
+	@echo "logs:           .stack/logs/demo-worker.log, .stack/logs/demo-wallboard.log"
 	$(CSPULSE) topics create
 	@mkdir -p .stack/logs; \
 	$(CSPULSE) worker >>.stack/logs/demo-worker.log 2>&1 & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null; echo "demo worker stopped"' EXIT; \
+	CSPULSE_PROMETHEUS_URL=$${CSPULSE_PROMETHEUS_URL:-$(PROMETHEUS_URL)} \
+		$(CSPULSE) wallboard >>.stack/logs/demo-wallboard.log 2>&1 & wallboard=$$!; \
+	trap 'kill $$worker $$wallboard 2>/dev/null; wait $$worker $$wallboard 2>/dev/null; \
+		echo "demo worker and wallboard stopped"' EXIT; \
 	trap 'exit 130' INT TERM; \
 	$(CSPULSE) simulate --rate $(DEMO_RATE)
 
@@ -75,6 +80,7 @@ check-generated: generate ## Regenerate, then fail if the generated files differ
 bench-smoke: ## Short benchmark run (bench.run --smoke)
 	$(PY) -m bench.run --smoke
 
-promtool-test: ## Check the Prometheus config and rules, run the rule unit tests
+promtool-test: ## Check the Prometheus and Alertmanager configs and rules, run the rule unit tests
 	promtool check config prometheus/prometheus.yml
+	amtool check-config prometheus/alertmanager.yml
 	promtool test rules prometheus/tests/*.test.yml

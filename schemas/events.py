@@ -12,7 +12,7 @@ are strings in JSON and parsed here.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
@@ -35,6 +35,7 @@ _RFC3339 = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?"
     r"(?:[Zz]|[+-][0-9]{2}:[0-9]{2})"
 ).fullmatch
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _RFC3339_MESSAGE = "Input should be an RFC 3339 timestamp with an offset, e.g. 2026-01-31T12:00:00Z"
 
 
@@ -44,9 +45,13 @@ def _rfc3339(value: object) -> object:
     if isinstance(value, str):
         if _RFC3339(value):
             try:
-                return datetime.fromisoformat(value.upper())  # 3.11 rejects "t" and "z"
+                moment = datetime.fromisoformat(value.upper())  # 3.11 rejects "t" and "z"
             except ValueError:  # e.g. month 13; the message would echo the input
                 pass
+            else:
+                if moment < _EPOCH:  # out of range: event-time arithmetic is Unix time
+                    raise PydanticCustomError("rfc3339", "Input should be at or after 1970-01-01T00:00:00Z")
+                return moment
     elif isinstance(value, datetime):  # models built in Python code
         return value
     raise PydanticCustomError("rfc3339", _RFC3339_MESSAGE)

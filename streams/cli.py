@@ -1,4 +1,4 @@
-"""`cspulse` command line: worker, simulate, produce, report, topics."""
+"""`cspulse` command line: worker, simulate, produce, report, topics, wallboard."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from streams.settings import Settings, load_settings
 
@@ -18,11 +19,21 @@ EPILOG = (
 
 
 def _settings() -> Settings:
+    """The settings from the environment; an invalid variable is one line and exit status 2."""
     try:
         return load_settings(None)
     except ValidationError as exc:
-        lines = [f"  CSPULSE_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()]
-        sys.exit("cspulse: invalid configuration\n" + "\n".join(lines))
+        lines = [_config_error("_".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
+    except SettingsError as exc:  # a value pydantic-settings could not even decode
+        field = exc.args[0].split('"')[1] if '"' in exc.args[0] else "?"
+        lines = [_config_error(field, "cannot be parsed (expected JSON)")]
+    print("\n".join(lines), file=sys.stderr)
+    sys.exit(2)
+
+
+def _config_error(field: str, message: str) -> str:
+    message = message.removeprefix("Value error, ").replace("\n", " ")
+    return f"cspulse: invalid configuration: CSPULSE_{field.upper()}: {message}"
 
 
 def _positive_int(text: str) -> int:
@@ -46,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_worker, _simulate, _produce, _report, _topics):
+    for add in (_worker, _simulate, _produce, _report, _topics, _wallboard):
         add(sub)
     return parser
 
@@ -80,6 +91,11 @@ def _simulate(sub: Subparsers) -> None:
     mode = sim.add_argument_group("mode")
     mode.add_argument("--rate", type=float, help="events per second, live")
     mode.add_argument("--count", type=_positive_int, help="number of events to publish")
+    mode.add_argument(
+        "--scenario",
+        choices=("churn-spike", "response-time-spike"),
+        help="a quiet history, then an incident now that should raise its alert (--customers sizes it)",
+    )
     sim.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     sim.add_argument("--customers", type=_positive_int, default=1000, help="customers (default 1000)")
     sim.add_argument("--churn-rate", type=_share, default=0.02, help="cancel chance per step")
@@ -94,6 +110,9 @@ def _simulate(sub: Subparsers) -> None:
     sim.add_argument("--out-of-order", type=_share, default=0.0, help="share of late events")
     sim.add_argument("--duplicates", type=_share, default=0.0, help="share sent twice")
     sim.add_argument("--bad-records", type=_share, default=0.0, help="share of invalid records")
+    sim.add_argument(
+        "--spike-delay", type=float, default=0.0, metavar="S", help="--scenario: pause before the spike"
+    )
     sim.add_argument("--out", metavar="FILE.jsonl", help="write to a file instead of Kafka")
     sim.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -140,6 +159,21 @@ def _topics(sub: Subparsers) -> None:
     topics.add_argument("action", choices=["create", "describe"])
 
 
+def _wallboard(sub: Subparsers) -> None:
+    wallboard = sub.add_parser(
+        "wallboard",
+        help="serve the live KPI wallboard (web page, /api/kpis, SSE)",
+        description=(
+            "Headline KPIs from Prometheus (CSPULSE_PROMETHEUS_URL) and survey comments from "
+            "Redis, pushed to the page every CSPULSE_WALLBOARD_REFRESH seconds. "
+            "?board=support|revenue|voc picks one board."
+        ),
+        epilog=EPILOG,
+    )
+    wallboard.add_argument("--bind", help="override CSPULSE_WALLBOARD_BIND")
+    wallboard.add_argument("--port", type=int, help="override CSPULSE_WALLBOARD_PORT")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = _settings()
@@ -159,6 +193,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from streams.commands.report import run_report
 
         return run_report(settings, args)
+    if args.command == "wallboard":
+        from streams.commands.wallboard import run_wallboard
+
+        return run_wallboard(settings, args)
     from streams.commands.topics import run_topics
 
     return run_topics(settings, args)

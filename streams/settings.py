@@ -6,13 +6,14 @@ import json
 import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, create_model, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from schemas.events import FAMILIES, default_topic
 from streams.metrics.aggregate import DEFAULT_WINDOWS
+from streams.metrics.business_hours import parse_calendar
 from streams.metrics.subscriptions import COUNTED_STATUSES, STATUSES
 from streams.metrics.tickets import DEFAULT_TARGETS
 
@@ -61,7 +62,7 @@ class Settings(_FamilyTopics):  # type: ignore[misc]
     web_bind: str = "127.0.0.1"
     web_port: int = Field(default=6066, ge=1, le=65535)
     reporting_currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
-    fx_rates: dict[str, str] = Field(
+    fx_rates: Annotated[dict[str, str], NoDecode] = Field(
         default_factory=lambda: {"EUR": "1.08", "GBP": "1.27", "JPY": "0.0067", "CAD": "0.73"}
     )
     windows: Annotated[dict[str, int], NoDecode] = Field(
@@ -81,7 +82,13 @@ class Settings(_FamilyTopics):  # type: ignore[misc]
     batch_within: float = Field(default=0.2, gt=0)
     faust_sensor: bool = True
     label_limit: int = Field(default=50, ge=1)
-    log_level: str = "info"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # Wallboard (`cspulse wallboard`): aggregates from Prometheus, lists from Redis.
+    prometheus_url: str = "http://127.0.0.1:9090"
+    wallboard_bind: str = "127.0.0.1"
+    wallboard_port: int = Field(default=6070, ge=1, le=65535)
+    wallboard_refresh: float = Field(default=5.0, gt=0)
+    wallboard_stale_after: Annotated[int, NoDecode] = 300
 
     @field_validator("fx_rates", mode="before")
     @classmethod
@@ -106,6 +113,17 @@ class Settings(_FamilyTopics):  # type: ignore[misc]
             out[str(code)] = str(rate)
         return out
 
+    @field_validator("business_hours")
+    @classmethod
+    def _calendar(cls, value: str) -> str:
+        if value.strip():
+            try:
+                parse_calendar(value)
+            except Exception as exc:  # any way a calendar fails to parse is a configuration error
+                detail = f"{type(exc).__name__}: {exc}"
+                raise ValueError(f"business_hours: not a valid calendar ({detail}); see the README") from None
+        return value
+
     @field_validator("windows", mode="before")
     @classmethod
     def _windows(cls, value: Any) -> dict[str, int]:
@@ -115,7 +133,9 @@ class Settings(_FamilyTopics):  # type: ignore[misc]
             raise ValueError("windows: give at least one window of 24s or more, e.g. 1h,24h")
         return out
 
-    @field_validator("dedupe_horizon", "max_clock_skew", "session_timeout", mode="before")
+    @field_validator(
+        "dedupe_horizon", "max_clock_skew", "session_timeout", "wallboard_stale_after", mode="before"
+    )
     @classmethod
     def _duration(cls, value: Any) -> int:
         return parse_duration(value)
@@ -141,6 +161,21 @@ class Settings(_FamilyTopics):  # type: ignore[misc]
         if missing:
             raise ValueError(f"frt_targets: missing priorities {sorted(missing)}")
         return out
+
+    @field_validator("prometheus_url")
+    @classmethod
+    def _prometheus(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("prometheus_url must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis(cls, value: SecretStr) -> SecretStr:
+        # the URL may carry a password: never echo it back
+        if not value.get_secret_value().startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("redis_url must start with redis://, rediss:// or unix://")
+        return value
 
     @field_validator("broker")
     @classmethod

@@ -30,6 +30,17 @@ def prometheus() -> str:
     return path
 
 
+def alertmanager() -> str:
+    path = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
+    if path is None:
+        pytest.fail(
+            "alertmanager not found on PATH: run scripts/install-deps (it installs the "
+            "Debian prometheus-alertmanager package)",
+            pytrace=False,
+        )
+    return path
+
+
 def compose() -> list[str]:
     """The compose command: the Docker CLI's plugin where it works, else docker-compose."""
     docker = shutil.which("docker")

@@ -22,6 +22,7 @@ from .pipeline import pipeline
 from .product import product
 from .revenue import revenue
 from .support import support
+from .voc import voc
 
 OUT_DIR = Path(__file__).resolve().parent.parent / "dashboards"
 
@@ -29,6 +30,7 @@ DASHBOARDS: dict[str, Callable[[], Dashboard]] = {
     "revenue.json": revenue,
     "support.json": support,
     "pipeline.json": pipeline,
+    "voc.json": voc,
     "product.json": product,
 }
 

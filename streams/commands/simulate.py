@@ -123,8 +123,15 @@ def _write(args: argparse.Namespace) -> int:
 
 
 def run_simulate(settings: Settings, args: argparse.Namespace) -> int:
+    if args.scenario:
+        if args.rate or args.count:
+            print("cspulse simulate: --scenario takes neither --rate nor --count", file=sys.stderr)
+            return 2
+        from streams.commands.scenario import publish_scenario, write_scenario
+
+        return write_scenario(args) if args.out else asyncio.run(publish_scenario(settings, args))
     if not args.rate and not args.count:
-        print("cspulse simulate: give --rate N (live) or --count N (burst)", file=sys.stderr)
+        print("cspulse simulate: give --rate N (live), --count N (burst) or --scenario NAME", file=sys.stderr)
         return 2
     if args.out:
         if not args.count:

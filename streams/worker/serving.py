@@ -2,7 +2,9 @@
 
 Only recent survey comments for now: free text never becomes a label, so it is
 kept here, bounded, newest first. Redis being away never stops processing: the
-comment is dropped, logged and counted.
+comments wait in memory (only the newest `kept` can ever be shown, so at most that
+many) and are written, in order, with the first batch after Redis is back, so the
+list ends as an outage-free run leaves it. Each failed write is logged and counted.
 """
 
 from __future__ import annotations
@@ -44,22 +46,26 @@ class ServingStore:
         self.key = f"{prefix}:{COMMENTS_KEY}"
         self.kept = kept
         self.errors = 0
+        self.pending: list[bytes] = []  # oldest first: not yet written (Redis was away)
 
     async def publish(self, applied: Iterable[Envelope]) -> int:
-        """Push the comments among `applied`; returns how many were stored."""
+        """Push the comments among `applied` after any still pending; returns how many were stored."""
         entries = [comment_entry(e) for e in applied if isinstance(e, SurveyEvent) and e.comment]
-        if not entries:
+        batch = self.pending + entries
+        if not batch:
             return 0
         try:
             async with self.client.pipeline(transaction=False) as pipe:
-                pipe.lpush(self.key, *entries)
+                pipe.lpush(self.key, *batch)
                 pipe.ltrim(self.key, 0, self.kept - 1)
                 await pipe.execute()
         except Exception as exc:  # Redis down or slow: metrics must go on
             self.errors += 1
-            log.warning("serving store: dropped %d comments: %s", len(entries), exc)
+            self.pending = batch[-self.kept :]
+            log.warning("serving store: %d comments wait for Redis: %s", len(self.pending), exc)
             return 0
-        return len(entries)
+        self.pending = []
+        return len(batch)
 
     async def recent_comments(self, limit: int = 50) -> list[dict[str, Any]]:
         raw = await self.client.lrange(self.key, 0, limit - 1)

@@ -112,6 +112,8 @@ class PrometheusProcess:
     targets: list[str]
     tmp: Path
     interval: str = "1s"
+    rule_files: list[str] = field(default_factory=lambda: [str(RULE_FILES)])
+    alertmanagers: list[str] = field(default_factory=list)  # host:port to send alerts to
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
     _logf: object = field(default=None, repr=False)
@@ -123,9 +125,11 @@ class PrometheusProcess:
     def start(self, timeout: float = 60) -> PrometheusProcess:
         config = {
             "global": {"scrape_interval": self.interval, "evaluation_interval": self.interval},
-            "rule_files": [str(RULE_FILES)],
+            "rule_files": self.rule_files,
             "scrape_configs": [{"job_name": "cspulse", "static_configs": [{"targets": self.targets}]}],
         }
+        if self.alertmanagers:
+            config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": self.alertmanagers}]}]}
         self.tmp.mkdir(parents=True, exist_ok=True)
         path = self.tmp / "prometheus.yml"
         path.write_text(yaml.safe_dump(config), encoding="utf-8")
@@ -196,6 +200,20 @@ def parse_metrics(text: str) -> dict[str, float]:
             key = flat_name((sample.name, labels))
             out[key] = out.get(key, 0.0) + sample.value
     return out
+
+
+def owned_partitions(worker: WorkerProcess) -> set[str]:
+    """Partitions whose series `worker` exposes now (it exposes only the ones it owns)."""
+    return {
+        line.split('partition="')[1].split('"')[0]
+        for line in worker.metrics_text().splitlines()
+        if 'partition="' in line and line.startswith("cs_events_total")
+    }
+
+
+def records_counted(series: dict[str, float]) -> float:
+    """Input records accounted for: each is applied, duplicate, stale or dead-lettered."""
+    return sum(v for k, v in series.items() if k.startswith(("cs_events_total{", "cs_deadletter_total{")))
 
 
 def scrape_sum(workers: list[WorkerProcess]) -> dict[str, float]:

@@ -15,7 +15,7 @@ import pytest
 from streams.engine.offline import OfflineRun
 from tests.factories import event, raw
 from tests.integration.conftest import produce_raw
-from tests.integration.stack import parse_metrics, scrape_sum, wait_for
+from tests.integration.stack import owned_partitions, parse_metrics, scrape_sum, wait_for
 
 
 def _burst(engine, start: int, customers: int) -> list[tuple[str, bytes | None, bytes, int | None]]:
@@ -65,15 +65,6 @@ def _diff(got: dict[str, float], want: dict[str, float]) -> dict[str, tuple[floa
     }
 
 
-def _partitions(worker) -> set[str]:
-    text = worker.metrics_text()
-    return {
-        line.split('partition="')[1].split('"')[0]
-        for line in text.splitlines()
-        if 'partition="' in line and line.startswith("cs_events_total")
-    }
-
-
 @pytest.mark.parametrize("store", ["memory://", "rocksdb://"])
 def test_sum_across_workers_survives_rebalance_and_kill(engine_factory, store):
     engine = engine_factory(partitions=4, CSPULSE_STORE=store, CSPULSE_SESSION_TIMEOUT="8s")
@@ -84,8 +75,8 @@ def test_sum_across_workers_survives_rebalance_and_kill(engine_factory, store):
     wait_for(lambda: _equal(scrape_sum([a]), want), 90, "worker a caught up", [a])
 
     b = engine.start_worker("b")
-    wait_for(lambda: _partitions(a) and _partitions(b), 90, "partitions shared by a and b", [a, b])
-    assert not _partitions(a) & _partitions(b), "a partition is exposed by two workers"
+    wait_for(lambda: owned_partitions(a) and owned_partitions(b), 90, "partitions shared by a and b", [a, b])
+    assert not owned_partitions(a) & owned_partitions(b), "a partition is exposed by two workers"
     wait_for(lambda: _equal(scrape_sum([a, b]), want), 60, "sum over a and b after rebalance", [a, b])
 
     more = _burst(engine, 300, 300)
@@ -97,7 +88,7 @@ def test_sum_across_workers_survives_rebalance_and_kill(engine_factory, store):
     final = _burst(engine, 600, 300)
     asyncio.run(produce_raw(final))
     want = _expected(engine, sent + more + final)
-    wait_for(lambda: _partitions(b) == {"0", "1", "2", "3"}, 90, "b owns every partition", [b])
+    wait_for(lambda: owned_partitions(b) == {"0", "1", "2", "3"}, 90, "b owns every partition", [b])
     wait_for(
         lambda: _equal(scrape_sum([b]), want),
         90,

@@ -15,10 +15,13 @@ from streams.metrics.aggregate import DEFAULT_WINDOWS, PartitionSums, read_all
 from streams.metrics.base import Outcome, SeriesKey, series
 from streams.metrics.money import FxTable
 from streams.metrics.payments import PaymentDomain, PaymentState
-from tests.reference.revenue import payment_event as pay
-from tests.reference.revenue import payment_series, seconds
+from tests.factories import as_json, seconds
+from tests.factories import payment_event as pay
+from tests.reference.common import differences
+from tests.reference.revenue import Fx, payment_reference
 
-FX = FxTable("USD", {"EUR": "1.08", "JPY": "0.0067"})
+RATES = {"EUR": "1.08", "JPY": "0.0067"}
+FX = FxTable("USD", RATES)
 DOMAIN = PaymentDomain(FX)
 SCALE = FX.money_scale
 NOW = datetime(2024, 5, 31, 12, tzinfo=UTC)
@@ -37,7 +40,9 @@ def run(
         sums.advance(seconds(event.occurred_at))
     read = sums.read()
     assert read == read_all((DOMAIN.contributions(s) for s in states.values()), sums.clock, windows)
-    assert read == payment_series(events, FX, clock=sums.clock, windows=windows)
+    reference = payment_reference([as_json(e) for e in events], Fx("USD", RATES)).domain_only()
+    assert differences(read, reference, windows) == []
+    assert sums.clock == reference.clock
     return read, states
 
 

@@ -1,18 +1,22 @@
-"""Property tests: the revenue domains against the plain batch reference.
+"""Property tests: the revenue families against the independent batch reference.
 
-Streams are generated for a few customers, subscriptions, plans, currencies and
-intervals, with event times drawn independently of arrival order (so stale events,
-ties and revivals after a cancel all occur), and replayed the way the engine does.
+Two levels. Through the engine step (`FamilyProcessor`): raw records with exact
+duplicates (also of stale events and past the dedupe horizon), bad records, batch
+cuts, late arrivals and times on window, bucket and horizon edges, compared with
+tests/reference/revenue.py (clock, every series, windows by definition), live and
+after a rebuild from the store. At the domain level: the MRR identity, MRR never
+negative, and pruning keeps what a read can see.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import orjson
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from schemas.events import PaymentEvent, SubscriptionEvent
@@ -21,41 +25,36 @@ from streams.metrics.base import Domain, Outcome, SeriesKey, series
 from streams.metrics.money import FxTable
 from streams.metrics.payments import PaymentDomain
 from streams.metrics.subscriptions import SubscriptionDomain
-from tests.reference.revenue import EPOCH, payment_series, seconds, subscription_series
+from tests.factories import seconds
+from tests.reference.common import Record
+from tests.reference.revenue import Fx, payment_reference, subscription_reference
+from tests.unit import edges
+from tests.unit.edges import BASE, BASE_SECONDS, DAY, DELAYS, arrival_order, cuts, mixed, moments, stamp
 
-FX = FxTable("USD", {"EUR": "1.08", "JPY": "0.0067", "KWD": "3.25"})
+RATES = {"EUR": "1.08", "JPY": "0.0067", "KWD": "3.25"}
+FX = FxTable("USD", RATES)
+REFERENCE_FX = Fx("USD", RATES)
+ENV = edges.engine_env(CSPULSE_FX_RATES=json.dumps(RATES))
 SUBS = SubscriptionDomain(FX)
 PAYMENTS = PaymentDomain(FX)
-BASE = 19675 * 86400  # a day boundary, so every window's buckets align with it
-DAY = 86400
 PROPERTY = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+EDGES = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 CUSTOMERS = st.sampled_from(["c0", "c1", "c2"])
 CURRENCIES = st.sampled_from(["USD", "EUR", "JPY", "KWD"])
-# How late an event arrives: most on time, some minutes, hours or weeks late.
-DELAYS = st.sampled_from([0, 0, 0, 0, 0, 0, 60, 7200, 3 * DAY, 20 * DAY])
 
 S = TypeVar("S")
 Ev = TypeVar("Ev", SubscriptionEvent, PaymentEvent)
+Stream = tuple[list[tuple[Record, bytes]], list[int]]
 
 
-def moments(span: int) -> st.SearchStrategy[datetime]:
-    offsets = st.one_of(st.integers(0, span), st.sampled_from([0, 1, span // 2, span]))
-    micros = st.sampled_from([0, 0, 1, 500_000])
-    return st.builds(lambda s, us: EPOCH + timedelta(seconds=BASE + s, microseconds=us), offsets, micros)
-
-
-def arrival_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Mostly in event-time order; a row arrives `delay` seconds after it occurred."""
-    rows = sorted(rows, key=lambda row: row["occurred_at"] + timedelta(seconds=row["delay"]))
-    return [{k: v for k, v in row.items() if k != "delay"} for row in rows]
-
-
-def subscription_streams(span: int = 40 * DAY) -> st.SearchStrategy[list[SubscriptionEvent]]:
-    one = st.fixed_dictionaries(
+def subscription_row(span: int) -> st.SearchStrategy[dict[str, Any]]:
+    return st.fixed_dictionaries(
         {
-            "type": st.sampled_from(["created", "updated", "updated", "renewed", "canceled"]),
-            "occurred_at": moments(span),
+            "type": st.sampled_from(["created", "updated", "updated", "renewed", "canceled"]).map(
+                lambda t: f"subscription.{t}"
+            ),
+            "occurred_at": moments(span).map(stamp),
             "customer_id": CUSTOMERS,
             "subscription_id": st.sampled_from(["s0", "s1"]),
             "status": st.sampled_from(["active", "active", "past_due", "trialing", "paused"]),
@@ -67,36 +66,164 @@ def subscription_streams(span: int = 40 * DAY) -> st.SearchStrategy[list[Subscri
             "interval": st.sampled_from(["day", "week", "month", "quarter", "year"]),
             "interval_count": st.integers(1, 3),
             "cancel_at_period_end": st.booleans(),
-            "delay": DELAYS,
         }
     )
-    return st.lists(one, min_size=6, max_size=40).map(
-        lambda rows: [
-            SubscriptionEvent(**{**row, "type": f"subscription.{row['type']}", "event_id": f"e{i}"})
-            for i, row in enumerate(arrival_order(rows))
-        ]
-    )
 
 
-def payment_streams(span: int = 40 * DAY) -> st.SearchStrategy[list[PaymentEvent]]:
-    one = st.fixed_dictionaries(
+def payment_row(span: int) -> st.SearchStrategy[dict[str, Any]]:
+    return st.fixed_dictionaries(
         {
-            "type": st.sampled_from(["succeeded", "succeeded", "failed", "refunded"]),
-            "occurred_at": moments(span),
+            "type": st.sampled_from(["succeeded", "succeeded", "failed", "refunded"]).map(
+                lambda t: f"payment.{t}"
+            ),
+            "occurred_at": moments(span).map(stamp),
             "customer_id": CUSTOMERS,
             "amount_minor": st.sampled_from([1, 333, 4999, 10**7]),
             "currency": CURRENCIES,
             "kind": st.sampled_from(["recurring", "one_time"]),
-            "delay": DELAYS,
         }
     )
-    return st.lists(one, min_size=6, max_size=40).map(
+
+
+@st.composite
+def raw_streams(draw: st.DrawFn, family: str, span: int = 45 * DAY) -> Stream:
+    """Rows with ids, arriving late or on time, then duplicates, bad records, batches."""
+    row = subscription_row(span) if family == "subscriptions" else payment_row(span)
+    rows = draw(st.lists(row, min_size=4, max_size=40))
+    rows = [{**r, "event_id": f"e{i}"} for i, r in enumerate(rows)]
+    if family == "payments":
+        rows = [{**r, "payment_id": f"pay{i}"} for i, r in enumerate(rows)]
+    delays = draw(st.lists(st.sampled_from(DELAYS), min_size=len(rows), max_size=len(rows)))
+    records = draw(mixed(arrival_order(rows, delays), family))
+    return records, draw(cuts(len(records)))
+
+
+def _at(days: float = 0, seconds: int = 0, us: int = 0) -> str:
+    return stamp(BASE + timedelta(days=days, seconds=seconds, microseconds=us))
+
+
+def _sub(event_id: str, at: str, sub: str = "s0", **fields: Any) -> dict[str, Any]:
+    return {
+        "event_id": event_id,
+        "type": "subscription.updated",
+        "occurred_at": at,
+        "customer_id": "c0",
+        "subscription_id": sub,
+        "status": "active",
+        "plan": "pro",
+        "currency": "USD",
+        "amount_minor": 1000,
+        "interval": "month",
+        **fields,
+    }
+
+
+def _pay(event_id: str, at: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "event_id": event_id,
+        "type": "payment.succeeded",
+        "occurred_at": at,
+        "customer_id": "c0",
+        "payment_id": f"pay-{event_id}",
+        "amount_minor": 1000,
+        "currency": "USD",
+        "kind": "recurring",
+        **fields,
+    }
+
+
+def _records(*rows: dict[str, Any]) -> list[tuple[Record, bytes]]:
+    return [(row, orjson.dumps(row)) for row in rows]
+
+
+# a late event for another subscription must not move the clock back
+LATE_EVENT: Stream = (
+    _records(_sub("a", _at(10), "s0"), _sub("b", _at(2), "s1", quantity=2)),
+    [],
+)
+# the 30d window's oldest visible bucket starts exactly at the `new` movement: prune
+# must keep it (>= the horizon) while it drops the older renewal, or a rebuilt worker
+# loses it
+AT_PRUNE_HORIZON: Stream = (
+    _records(
+        _sub("z", _at(-1), "s2", type="subscription.renewed", status="trialing"),
+        _sub("a", _at(0)),
+        _sub("b", _at(30, seconds=-1), "s1", plan="team"),
+    ),
+    [],
+)
+# a duplicate of an event that was stale when it first came is still a duplicate
+DUPLICATE_OF_STALE: Stream = (
+    _records(_sub("a", _at(1)), _sub("b", _at(0), quantity=3), _sub("b", _at(0), quantity=3)),
+    [],
+)
+# within one batch the clock passes the first copy's horizon: the copy is new again
+PAST_DEDUPE_HORIZON: Stream = (
+    _records(_pay("a", _at(0)), _pay("b", _at(7, seconds=1)), _pay("a", _at(0))),
+    [],
+)
+# the first copy is exactly at the dedupe horizon: still a duplicate
+AT_DEDUPE_HORIZON: Stream = (
+    _records(_pay("a", _at(0, us=999_999)), _pay("b", _at(7)), _pay("a", _at(0, us=999_999))),
+    [2],
+)
+
+
+def _expected_subscriptions(records: Sequence[tuple[Record, bytes]]) -> Any:
+    return subscription_reference([r for r, _ in records], REFERENCE_FX)
+
+
+@EDGES
+@given(raw_streams("subscriptions"))
+@example(LATE_EVENT)
+@example(AT_PRUNE_HORIZON)
+@example(DUPLICATE_OF_STALE)
+def test_subscription_stream_through_the_engine_matches_the_reference(stream: Stream) -> None:
+    records, batch_cuts = stream
+    expected = _expected_subscriptions(records)
+    edges.check("subscriptions", records, batch_cuts, ENV, expected)
+
+
+@EDGES
+@given(raw_streams("payments"))
+@example(PAST_DEDUPE_HORIZON)
+@example(AT_DEDUPE_HORIZON)
+def test_payment_stream_through_the_engine_matches_the_reference(stream: Stream) -> None:
+    records, batch_cuts = stream
+    expected = payment_reference([r for r, _ in records], REFERENCE_FX)
+    edges.check("payments", records, batch_cuts, ENV, expected)
+
+
+def test_pinned_streams_are_the_edges_they_claim() -> None:
+    """The @examples above exercise what they are named for (guards their setup)."""
+    out = _expected_subscriptions(LATE_EVENT[0])
+    assert out.clock == seconds(BASE) + 10 * DAY
+    out = _expected_subscriptions(AT_PRUNE_HORIZON[0])
+    assert ((out.clock - 30 * DAY) // 108000 + 1) * 108000 == BASE_SECONDS  # the first event's
+    assert out.between(out.clock - 30 * DAY, out.clock + 1)[("cs_mrr_movement", (("kind", "new"),))] > 0
+    out = _expected_subscriptions(DUPLICATE_OF_STALE[0])
+    assert out.now()[("cs_events_total", (("outcome", "duplicate"), ("topic", "cs.subscriptions")))] == 1
+    assert out.now()[("cs_events_total", (("outcome", "stale"), ("topic", "cs.subscriptions")))] == 1
+    pays = payment_reference([r for r, _ in PAST_DEDUPE_HORIZON[0]], REFERENCE_FX).now()
+    assert pays[("cs_payments_total", (("kind", "recurring"), ("outcome", "succeeded")))] == 3
+    pays = payment_reference([r for r, _ in AT_DEDUPE_HORIZON[0]], REFERENCE_FX).now()
+    assert pays[("cs_payments_total", (("kind", "recurring"), ("outcome", "succeeded")))] == 2
+
+
+# -- domain level -----------------------------------------------------------------------
+
+
+def subscription_streams(span: int = 40 * DAY) -> st.SearchStrategy[list[SubscriptionEvent]]:
+    return st.lists(subscription_row(span), min_size=6, max_size=40).map(
+        lambda rows: [SubscriptionEvent(**{**row, "event_id": f"e{i}"}) for i, row in enumerate(rows)]
+    )
+
+
+def payment_streams(span: int = 40 * DAY) -> st.SearchStrategy[list[PaymentEvent]]:
+    return st.lists(payment_row(span), min_size=6, max_size=40).map(
         lambda rows: [
-            PaymentEvent(
-                **{**row, "type": f"payment.{row['type']}", "event_id": f"p{i}"},
-                payment_id=f"pay{i}",
-            )
-            for i, row in enumerate(arrival_order(rows))
+            PaymentEvent(**{**row, "event_id": f"p{i}", "payment_id": f"pay{i}"})
+            for i, row in enumerate(rows)
         ]
     )
 
@@ -131,33 +258,6 @@ def round_trip(domain: Domain[S, Any], states: dict[str, S]) -> dict[str, S]:
         out[customer] = domain.load(data)
         assert domain.dump(out[customer]) == data
     return out
-
-
-@PROPERTY
-@given(subscription_streams(), st.booleans())
-def test_subscriptions_incremental_equals_rebuild_equals_reference(
-    events: list[SubscriptionEvent], prune: bool
-) -> None:
-    states, sums = replay(SUBS, events, prune)
-    expected = subscription_series(events, FX, clock=sums.clock)
-    assert sums.read() == expected
-    assert rebuilt(SUBS, states, sums.clock) == expected
-    assert rebuilt(SUBS, round_trip(SUBS, states), sums.clock) == expected
-
-
-@PROPERTY
-@given(payment_streams(), st.booleans(), st.randoms(use_true_random=False))
-def test_payments_incremental_equals_rebuild_equals_reference(
-    events: list[PaymentEvent], prune: bool, rng: Any
-) -> None:
-    states, sums = replay(PAYMENTS, events, prune)
-    expected = payment_series(events, FX, clock=sums.clock)
-    assert sums.read() == expected
-    assert rebuilt(PAYMENTS, states, sums.clock) == expected
-    assert rebuilt(PAYMENTS, round_trip(PAYMENTS, states), sums.clock) == expected
-    shuffled = list(events)
-    rng.shuffle(shuffled)
-    assert replay(PAYMENTS, shuffled)[1].read() == expected
 
 
 @PROPERTY
@@ -207,7 +307,7 @@ def _window_starts(clock: int) -> dict[str, int]:
 
 
 def _check_prune(domain: Domain[Any, Any], states: dict[str, Any], clock: int, offset: int) -> None:
-    horizon = BASE + offset
+    horizon = BASE_SECONDS + offset
     pruned = round_trip(domain, states)
     for state in pruned.values():
         domain.prune(state, horizon)

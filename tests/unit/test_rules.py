@@ -6,6 +6,7 @@ CONTRACT.md section 8 vectors on inputs spread across two workers.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -50,12 +51,19 @@ REQUIRED_RULES = {
 
 REQUIRED_ALERTS = {
     "CSChurnSpike",
+    "CSMRRDrop",
+    "CSFailedPaymentSurge",
     "CSFirstResponseP90AboveTarget",
     "CSFirstResponseOverdue",
+    "CSFCRDrop",
+    "CSNPSDrop",
     "CSDeadLettersIncreasing",
+    "CSConsumerLagGrowing",
+    "CSTopicSilent",
     "CSPipelineStalled",
     "CSWorkerDown",
 }
+SEVERITIES = {"warning", "critical"}
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -132,4 +140,14 @@ def test_alerts_have_for_and_annotations() -> None:
         annotations = alert.get("annotations", {})
         assert annotations.get("summary"), f"{name} has no summary"
         assert annotations.get("description"), f"{name} has no description"
-        assert alert.get("labels", {}).get("severity"), f"{name} has no severity"
+        assert alert.get("labels", {}).get("severity") in SEVERITIES, f"{name}: severity not in {SEVERITIES}"
+        # The README's runbook has one section per alert; GitHub's anchor is the lowercased name.
+        assert annotations.get("runbook_url") == f"README.md#{name.lower()}", name
+
+
+def test_every_alert_threshold_is_defined_and_used() -> None:
+    # A threshold series that does not exist silences its alert for good: catch typos.
+    rules = load_rule_groups(RULE_FILES)
+    defined = {r["record"] for r in rules if r.get("record", "").startswith("cs:alert_threshold:")}
+    used = {m for r in rules if "alert" in r for m in re.findall(r"cs:alert_threshold:\w+", r["expr"])}
+    assert used == defined, used ^ defined
