@@ -217,6 +217,11 @@ def _growth_events(ev: Any, sub: Any) -> list[tuple[str, dict[str, Any]]]:
 
     return [
         ("subscriptions", sub("subscription.created", "dash-new", 20 * m, "s-new")),  # CAC's denominator
+        # A customer base from before the burst, whose customers are all new: customers
+        # retained through every window (active - new - reactivated, the denominator of
+        # the retention cost) stay well above the burst's churned newcomers.
+        *(("subscriptions", sub("subscription.created", f"dash-base-{i}", 40 * d, f"s-base-{i}"))
+          for i in range(50)),
         used("dash-keep-1", "u-old", 40 * d, "reports"),  # in users ever seen, active in no window
         used("dash-keep-1", "u-1", 6 * m, "dashboard"),
         used("dash-keep-1", "u-2", 5 * m, "reports", count=4),
