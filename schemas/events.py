@@ -6,19 +6,14 @@ ignored, every timestamp must be RFC 3339 with an offset, money is integer minor
 Models are strict (no "4999" -> 4999, no 1.0 -> 1, no "yes" -> True): producers send
 JSON, which has real numbers and booleans, so a string where a number belongs is a
 producer bug we want dead-lettered, not guessed at. Timestamps are the exception: they
-are strings in JSON and parsed here.
+are strings in JSON, parsed by `schemas.envelope`. This module is the family registry.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
-    AwareDatetime,
-    BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -27,57 +22,19 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from schemas.envelope import Currency, Envelope, Id, Label, Timestamp
+from schemas.growth_events import (
+    GrowthEvent,
+    OfferDecisionEvent,
+    OfferDecisionType,
+    OfferPresentedEvent,
+    ReferralConvertedEvent,
+    ReferralSentEvent,
+)
+
+__all__ = ["Currency", "Envelope", "GrowthEvent", "Id", "Label", "Timestamp"]
+
 SCORE_RANGES: dict[str, tuple[int, int]] = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
-
-# pydantic alone also takes epoch numbers, "1700000000", "+0000" offsets and times
-# without seconds; RFC 3339 (section 5.6, space separator allowed) is narrower.
-_RFC3339 = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?"
-    r"(?:[Zz]|[+-][0-9]{2}:[0-9]{2})"
-).fullmatch
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_RFC3339_MESSAGE = "Input should be an RFC 3339 timestamp with an offset, e.g. 2026-01-31T12:00:00Z"
-
-
-def _rfc3339(value: object) -> object:
-    # Parsed here, not by pydantic, so events carry stdlib `timezone` offsets: pydantic's
-    # own TzInfo makes every later comparison and .timestamp() several times slower.
-    if isinstance(value, str):
-        if _RFC3339(value):
-            try:
-                moment = datetime.fromisoformat(value.upper())  # 3.11 rejects "t" and "z"
-            except ValueError:  # e.g. month 13; the message would echo the input
-                pass
-            else:
-                if moment < _EPOCH:  # out of range: event-time arithmetic is Unix time
-                    raise PydanticCustomError("rfc3339", "Input should be at or after 1970-01-01T00:00:00Z")
-                return moment
-    elif isinstance(value, datetime):  # models built in Python code
-        return value
-    raise PydanticCustomError("rfc3339", _RFC3339_MESSAGE)
-
-
-Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
-Id = Annotated[str, StringConstraints(min_length=1, max_length=128)]
-Label = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Currency = Annotated[
-    str,
-    StringConstraints(pattern=r"^[A-Z]{3}$"),
-    Field(description="ISO 4217 alphabetic code, e.g. USD"),
-]
-
-
-class Envelope(BaseModel):
-    """Fields every cspulse event carries (contract v1, section 2)."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
-
-    event_id: Id = Field(description="Unique per event; a repeat is a duplicate.")
-    type: str
-    occurred_at: Timestamp = Field(description="Event time, RFC 3339 with offset.")
-    customer_id: Id = Field(description="The account; also the Kafka message key.")
-    schema_version: int = Field(default=1, ge=1)
-
 
 SubscriptionType = Literal[
     "subscription.created",
@@ -212,23 +169,29 @@ class TicketEvent(Envelope):
 
 
 class UsageEvent(Envelope):
-    """One use of a product feature by one user of the account (milestone 2)."""
+    """Uses of a product feature by one user of the account (CONTRACT v1.1).
+
+    A user is the pair (customer_id, user_id): the same user_id under two customers
+    is two users.
+    """
 
     type: Literal["product.used"]
-    user_id: Id
-    feature: Label
+    user_id: Id = Field(description="The user, unique within the customer (never a label).")
+    feature: Id = Field(description="The feature used, free text (a label folded past the limit).")
+    count: int = Field(default=1, ge=1, description="Uses folded into this event by a batching tracker.")
 
 
 class CostEvent(Envelope):
-    """Acquisition or retention spend attributed to the account (milestone 2)."""
+    """Acquisition or retention spend; `customer_id` only places the record (v1.1)."""
 
     type: Literal["cost.incurred"]
     category: Literal["acquisition", "retention"]
-    amount_minor: int = Field(ge=0)
+    amount_minor: int = Field(gt=0)
     currency: Currency
+    channel: Label | None = None  # free text, e.g. paid_search, csm_team; never a series label
 
 
-Event = SubscriptionEvent | PaymentEvent | SurveyEvent | TicketEvent | UsageEvent | CostEvent
+Event = SubscriptionEvent | PaymentEvent | SurveyEvent | TicketEvent | UsageEvent | CostEvent | GrowthEvent
 
 # The family registry: which event types each topic family carries (CONTRACT section 1).
 # Topics, settings, the decoder, the engine, the simulator and the report derive from it.
@@ -239,6 +202,12 @@ FAMILIES: dict[str, dict[str, type[Envelope]]] = {
     "tickets": dict.fromkeys(get_args(TicketType), TicketEvent),
     "usage": {"product.used": UsageEvent},
     "costs": {"cost.incurred": CostEvent},
+    "growth": {
+        "referral.sent": ReferralSentEvent,
+        "referral.converted": ReferralConvertedEvent,
+        "offer.presented": OfferPresentedEvent,
+        **dict.fromkeys(get_args(OfferDecisionType), OfferDecisionEvent),
+    },
 }
 
 

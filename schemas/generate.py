@@ -16,7 +16,11 @@ from typing import Any
 from schemas.events import (
     CostEvent,
     Envelope,
+    OfferDecisionEvent,
+    OfferPresentedEvent,
     PaymentEvent,
+    ReferralConvertedEvent,
+    ReferralSentEvent,
     SubscriptionEvent,
     SurveyEvent,
     TicketEvent,
@@ -35,6 +39,10 @@ MODELS: dict[str, type[Envelope]] = {
     "ticket": TicketEvent,
     "usage": UsageEvent,
     "cost": CostEvent,
+    "referral_sent": ReferralSentEvent,
+    "referral_converted": ReferralConvertedEvent,
+    "offer_presented": OfferPresentedEvent,
+    "offer_decision": OfferDecisionEvent,
 }
 
 

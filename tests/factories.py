@@ -50,6 +50,16 @@ def event(kind: str, customer: str = "cus_1", minutes: float = 0, **fields: Any)
             body |= {"channel": "email", "priority": "normal"}
         if kind == "ticket.replied":
             body |= {"author": "agent"}
+    elif kind == "product.used":
+        body |= {"user_id": "u1", "feature": "export"}
+    elif kind == "cost.incurred":
+        body |= {"category": "acquisition", "amount_minor": 10000, "currency": "USD"}
+    elif kind.startswith("referral."):
+        body |= {"referral_id": "ref_1"}
+        if kind == "referral.converted":
+            body |= {"referred_customer_id": "cus_referred"}
+    elif kind.startswith("offer."):
+        body |= {"offer_id": "offer_1", "kind": "upsell"}
     body |= fields
     return body
 

@@ -43,6 +43,24 @@ def _tickets(settings: Settings) -> Domain[Any, Any]:
     return TicketDomain(settings.frt_targets, calendar)
 
 
+def _usage(settings: Settings) -> Domain[Any, Any]:
+    from streams.metrics.usage import UsageDomain
+
+    return UsageDomain()
+
+
+def _costs(settings: Settings) -> Domain[Any, Any]:
+    from streams.metrics.costs import CostDomain
+
+    return CostDomain(fx_table(settings))
+
+
+def _growth(settings: Settings) -> Domain[Any, Any]:
+    from streams.metrics.growth import GrowthDomain
+
+    return GrowthDomain()
+
+
 #: The metric domain of each topic family (a family of `schemas.events.FAMILIES`);
 #: a family without an entry is validated and dead-lettered but has no metrics yet.
 DOMAINS: dict[str, Callable[[Settings], Domain[Any, Any]]] = {
@@ -50,6 +68,9 @@ DOMAINS: dict[str, Callable[[Settings], Domain[Any, Any]]] = {
     "payments": _payments,
     "surveys": _surveys,
     "tickets": _tickets,
+    "usage": _usage,
+    "costs": _costs,
+    "growth": _growth,
 }
 METRIC_FAMILIES = tuple(DOMAINS)
 

@@ -41,7 +41,7 @@ class OfflineRun:
         self.stores = {family: DictStore() for family in self.engine.processors}
         self.now = now or datetime.now(UTC)
         self.unrouted: list[Unrouted] = []
-        self.ignored = 0  # valid families without metrics yet (usage, costs)
+        self.ignored = 0  # records of a registered family without a metric domain (none today)
 
     def feed_partition(self, family: str, partition: int, messages: list[Message]) -> None:
         proc = self.engine.processors[family]

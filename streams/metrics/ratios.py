@@ -124,6 +124,42 @@ class _Ratios:
     def frt(self, q: float, w: str) -> float:
         return self.s.quantile(q, "cs_first_response_window_seconds_bucket", window=w)
 
+    def users(self, w: str) -> float:
+        return self.s.sum("cs_active_users", window=w)
+
+    def stickiness(self) -> float:
+        return _div(self.users("24h"), self.users("30d"))
+
+    def adoption(self, w: str) -> float:
+        return _div(self.s.sum("cs_users_new", window=w), self.s.sum("cs_users_total"))
+
+    # -- v1.1 costs and growth (prometheus/rules/growth.yml) -----------------------
+
+    def cost(self, category: str, w: str) -> float:
+        return self.s.sum("cs_cost_amount", category=category, window=w)
+
+    def cac(self, w: str) -> float:
+        return _div(self.cost("acquisition", w), self.cust("new", w))
+
+    def ltv_to_cac(self) -> float:
+        ltv = _div(_div(self.mrr, self.active), self.churn_rate("30d"))
+        return _div(ltv, self.cac("30d"))
+
+    def retention_cost(self, w: str) -> float:
+        retained = self.active - self.cust("new", w) - self.cust("reactivation", w)
+        return _div(self.cost("retention", w), retained)
+
+    def referral_rate(self, w: str) -> float:
+        return _div(self.s.sum("cs_referring_customers", window=w), self.active)
+
+    def referral_conversion(self, w: str) -> float:
+        sent = self.s.sum("cs_referrals", outcome="sent", window=w)
+        return _div(self.s.sum("cs_referrals", outcome="converted", window=w), sent)
+
+    def offer_conversion(self, kind: str, w: str) -> float:
+        presented = self.s.sum("cs_offers", kind=kind, outcome="presented", window=w)
+        return _div(self.s.sum("cs_offers", kind=kind, outcome="accepted", window=w), presented)
+
 
 def headline(flat: Mapping[str, float], windows: list[str]) -> dict[str, list[str]]:
     """The report's table: one row per figure, one column per window."""
@@ -150,4 +186,15 @@ def headline(flat: Mapping[str, float], windows: list[str]) -> dict[str, list[st
         "NPS": per_window(r.nps, "score"),
         "CSAT": per_window(r.csat, "score"),
         "CES": per_window(r.ces, "score"),
+        **{name: [_fmt(r.users(w), "n")] * len(windows) for name, w in (("DAU", "24h"), ("WAU", "7d"),
+                                                                       ("MAU", "30d"))},
+        "stickiness (DAU/MAU)": [_fmt(r.stickiness(), "pct")] * len(windows),
+        "product adoption": per_window(r.adoption, "pct"),
+        "CAC": per_window(r.cac, "money"),
+        "LTV:CAC (30d)": [_fmt(r.ltv_to_cac(), "score")] * len(windows),
+        "retention cost per customer": per_window(r.retention_cost, "money"),
+        "referral rate": per_window(r.referral_rate, "pct"),
+        "referral conversion": per_window(r.referral_conversion, "pct"),
+        "upsell conversion": per_window(lambda w: r.offer_conversion("upsell", w), "pct"),
+        "cross-sell conversion": per_window(lambda w: r.offer_conversion("cross_sell", w), "pct"),
     }

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from streams.metrics.base import Labels, SeriesKey
 from streams.metrics.histograms import LE, bucket_groups, bucket_key
 
-FREE_TEXT_LABELS = ("plan", "team")
+FREE_TEXT_LABELS = ("plan", "team", "feature")
 OTHER = "other"
 
 

@@ -27,7 +27,8 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 # Days where something happens; events are jittered around them by a few seconds.
 ANCHORS = (0, 1, 6, 7, 8, 30, 31, 32, 37, 38, 62, 63, 92, 93, 120, 125, 130)
 TOPICS = {"subscriptions": "cs.subscriptions", "payments": "cs.payments",
-          "surveys": "cs.surveys", "tickets": "cs.tickets"}
+          "surveys": "cs.surveys", "tickets": "cs.tickets", "usage": "cs.usage",
+          "costs": "cs.costs", "growth": "cs.growth"}
 
 
 def _when(day: int, jitter_s: float) -> str:
@@ -62,6 +63,22 @@ def bodies(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
         top = {"nps": 10, "csat": 5, "ces": 7}[survey]
         base |= {"type": "survey.responded", "survey": survey,
                  "score": draw(st.integers(0 if survey == "nps" else 1, top))}
+    elif family == "usage":
+        base |= {"type": "product.used", "user_id": draw(st.sampled_from(["u1", "u2"])),
+                 "feature": draw(st.sampled_from(["export", "search"])), "count": draw(st.integers(1, 3))}
+    elif family == "costs":
+        base |= {"type": "cost.incurred", "category": draw(st.sampled_from(["acquisition", "retention"])),
+                 "amount_minor": draw(st.sampled_from([1, 500, 12345])),
+                 "currency": draw(st.sampled_from(["USD", "EUR", "JPY"]))}
+    elif family == "growth":
+        kind = draw(st.sampled_from(["referral.sent", "referral.converted", "offer.presented",
+                                     "offer.accepted", "offer.declined"]))
+        base["type"] = kind
+        if kind.startswith("referral."):
+            base |= {"referral_id": draw(st.sampled_from(["r1", "r2"])), "referred_customer_id": "n1"}
+        else:
+            base |= {"offer_id": draw(st.sampled_from(["o1", "o2"])),
+                     "kind": draw(st.sampled_from(["upsell", "cross_sell"]))}
     else:
         kind = draw(st.sampled_from(["ticket.created", "ticket.replied", "ticket.replied",
                                      "ticket.resolved", "ticket.reopened"]))
@@ -127,7 +144,7 @@ _RETIRED = {
         raw({"event_id": "d", "type": "ticket.reopened", "occurred_at": _when(1, 0), "customer_id": "c1",
              "ticket_id": "t1"}),
     ],
-    "subscriptions": [], "payments": [], "surveys": [],
+    "subscriptions": [], "payments": [], "surveys": [], "usage": [], "costs": [], "growth": [],
 }
 
 

@@ -35,6 +35,7 @@ VALID: dict[str, dict[str, Any]] = {
     "tickets": {"type": "ticket.created", "ticket_id": "t", "channel": "chat", "priority": "urgent"},
     "usage": {"type": "product.used", "user_id": "u", "feature": "export"},
     "costs": {"type": "cost.incurred", "category": "acquisition", "amount_minor": 100, "currency": "USD"},
+    "growth": {"type": "offer.accepted", "offer_id": "o", "kind": "upsell"},
 }
 EDGE_TIMES = ["0001-01-01T00:00:00+14:00", "0001-01-01T00:00:00Z", "1969-12-31T23:59:59.999999Z",
               "2026-11-26T00:04:59Z", "2026-11-26T00:05:01Z", "9999-12-31T23:59:59-14:00",

@@ -47,6 +47,16 @@ REQUIRED_RULES = {
     "cs:nps:score",
     "cs:csat:percent",
     "cs:ces:mean",
+    "cs:stickiness:ratio",
+    "cs:product_adoption:ratio",
+    "cs:feature_adoption:ratio",
+    # v1.1: costs and growth
+    "cs:cac",
+    "cs:ltv_to_cac:ratio",
+    "cs:retention_cost",
+    "cs:referral_rate:ratio",
+    "cs:referral_conversion:ratio",
+    "cs:offer_conversion:ratio",
 }
 
 REQUIRED_ALERTS = {
@@ -74,7 +84,14 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_rule_and_test_files_exist() -> None:
     names = {p.name for p in RULE_FILES}
-    assert {"revenue.yml", "support.yml", "alerts.yml"} <= names
+    assert {"revenue.yml", "support.yml", "alerts.yml", "usage.yml"} <= names
+
+
+def test_prometheus_configs_load_every_rule_file() -> None:
+    for config in ("prometheus.yml", "prometheus.compose.yml"):
+        doc = yaml.safe_load((ROOT / "prometheus" / config).read_text(encoding="utf-8"))
+        loaded = {p for pattern in doc["rule_files"] for p in (ROOT / "prometheus").glob(pattern)}
+        assert set(RULE_FILES) <= loaded, config
     assert TEST_FILES, "no prometheus/tests/*.test.yml"
 
 
@@ -125,11 +142,24 @@ def test_every_series_the_rules_read_is_in_the_catalogue() -> None:
         assert read <= EXPORTED_SERIES, f"{name} reads {read - EXPORTED_SERIES}, not in the series catalogue"
 
 
+def _aggregations_keep_window(expr: str, helpers: dict[str, str]) -> bool:
+    """Every `by (...)` lists `window` and no `without (...)` does, in `expr` and in the
+    recording rules it reads (at least one aggregation found)."""
+    texts = [expr, *(helpers[n] for n in referenced_series(expr) if n in helpers)]
+    by = [g for t in texts for g in re.findall(r"\bby\s*\(([^)]*)\)", t)]
+    without = [g for t in texts for g in re.findall(r"\bwithout\s*\(([^)]*)\)", t)]
+    return bool(by or without) and all("window" in g for g in by) and not any("window" in g for g in without)
+
+
 def test_ratio_rules_keep_the_window_label() -> None:
-    # Every ratio is computed per window: no rule may sum the window away.
-    for rule in load_rule_groups(RULE_FILES):
-        if rule.get("record") in REQUIRED_RULES - {"cs:arpa", "cs:ltv"}:
-            assert "window" in rule["expr"], rule["record"]
+    # Every ratio is computed per window: no rule may sum the window away. Stickiness is
+    # DAU / MAU by definition: one fixed pair of windows, no window label.
+    rules = load_rule_groups(RULE_FILES)
+    helpers = {r["record"]: r["expr"] for r in rules if "record" in r}
+    for rule in rules:
+        if rule.get("record") in REQUIRED_RULES - {"cs:arpa", "cs:ltv", "cs:stickiness:ratio"}:
+            expr = rule["expr"]
+            assert "window" in expr or _aggregations_keep_window(expr, helpers), rule["record"]
 
 
 def test_alerts_have_for_and_annotations() -> None:

@@ -15,7 +15,7 @@ the scale of `_sum`; buckets and counts are plain counts.
 
 from __future__ import annotations
 
-from streams.metrics.catalogue import pipeline, revenue, support, voice
+from streams.metrics.catalogue import growth, pipeline, revenue, support, voice
 from streams.metrics.catalogue.lookup import (
     CATALOGUE,
     ENTRIES,
@@ -38,6 +38,7 @@ __all__ = [
     "Scale",
     "Series",
     "divisor",
+    "growth",
     "help_for",
     "lookup",
     "pipeline",

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from streams.metrics.catalogue import pipeline, revenue, support, voice
+from streams.metrics.catalogue import growth, pipeline, revenue, support, usage, voice
 from streams.metrics.catalogue.series import Kind, Scale, Series
 from streams.metrics.eventtime import MICROS as MICROS_PER_SECOND
 
 #: A new family adds its entries module here, in the order /metrics should list them.
-ENTRIES: tuple[Series, ...] = (*revenue.ENTRIES, *support.ENTRIES, *voice.ENTRIES, *pipeline.ENTRIES)
+ENTRIES: tuple[Series, ...] = (
+    *revenue.ENTRIES, *support.ENTRIES, *voice.ENTRIES, *pipeline.ENTRIES, *usage.ENTRIES,
+    *growth.ENTRIES,
+)
 CATALOGUE: dict[str, Series] = {entry.name: entry for entry in ENTRIES}
 
 #: HELP added to each part of a windowed histogram, exported as three gauge families
