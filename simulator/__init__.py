@@ -9,8 +9,8 @@ gives byte-identical output. The package stays outside the engine: only the comm
 line (`cspulse simulate`) imports it, and it imports nothing of `streams`.
 
 generator.py steps the event clock and draws each step's family; subscriptions,
-payments, tickets and surveys model the families; accounts holds the customers (the
-Book both subscriptions and payments use); catalog the static tables; faults the
+payments, tickets, surveys, usage, costs and growth model the families; accounts holds
+the customers (the Book every family draws its accounts from); catalog the static tables; faults the
 invalid records; context the shared random source, clock and follow-up queues.
 """
 

@@ -17,6 +17,15 @@ class Customer:
     currency: str  # every price and payment of the customer is in it
     subs: list[Subscription] = field(default_factory=list)  # live (not canceled) ones
     signed: bool = False  # has ever subscribed
+    # Set when the customer decides to leave (see subscriptions.py): from `fading_from`
+    # its product usage fades until it cancels, around `leaves_at` (microseconds).
+    fading_from: int = -1
+    leaves_at: int = -1
+
+    @property
+    def seats(self) -> int:
+        """Seats bought: the quantity of the live core subscriptions (0 when none)."""
+        return sum(sub.quantity for sub in self.subs if sub.tier >= 0 and sub.status != "paused")
 
 
 @dataclass(slots=True, eq=False)

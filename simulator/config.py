@@ -10,11 +10,20 @@ from schemas.currencies import minor_digits
 from schemas.events import FAMILIES as EVENT_FAMILIES
 
 # Each simulated family's share of events. Its order is the order a step's family is
-# drawn in, so it is part of every seed's output: do not reorder it.
-DEFAULT_MIX = {"subscriptions": 0.25, "payments": 0.25, "tickets": 0.35, "surveys": 0.15}
-# The families of the event registry that the simulator generates (those it has a share
-# for; usage and costs it has no model of yet), in the registry's order.
+# drawn in, so it is part of every seed's output: do not reorder it (append new ones).
+# Product usage is the busiest stream; real products send far more (100x billing is
+# common: `--mix` gives that), but then a burst of a given size holds little else.
+_SHARES = {
+    "subscriptions": 0.12, "payments": 0.12, "tickets": 0.18, "surveys": 0.08,
+    "usage": 0.40, "costs": 0.03, "growth": 0.07,
+}  # fmt: skip
+# The shares of the families the event registry has (all of them once it has growth).
+DEFAULT_MIX = {family: share for family, share in _SHARES.items() if family in EVENT_FAMILIES}
+# The families of the event registry that the simulator generates, in the registry's order.
 FAMILIES = tuple(family for family in EVENT_FAMILIES if family in DEFAULT_MIX)
+# Usage on Saturdays and Sundays (UTC), relative to weekdays: the generator draws usage
+# less often then, and as much more often on weekdays, so a whole week keeps the mix.
+WEEKEND_USAGE = 0.45
 DEFAULT_START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -69,7 +78,7 @@ class SimConfig:
 
 @dataclass(frozen=True, slots=True)
 class SimRecord:
-    family: str  # subscriptions|payments|tickets|surveys (the topic family)
+    family: str  # the topic family (a key of FAMILIES)
     key: bytes  # customer_id, UTF-8
     value: bytes  # the JSON to publish, or invalid bytes when not `valid`
     valid: bool

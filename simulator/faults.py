@@ -29,12 +29,19 @@ KINDS = {
     "payments": _MONEY,
     "tickets": _ANY,
     "surveys": (*_ANY, "score_out_of_range"),
+    "usage": _ANY,
+    "costs": _MONEY,
+    "growth": _ANY,
 }
+# The required fields of each family (growth: those of the event's type that it carries).
 _REQUIRED = {
     "subscriptions": ("subscription_id", "status", "plan", "currency", "amount_minor", "interval"),
     "payments": ("payment_id", "amount_minor", "currency", "kind"),
     "tickets": ("ticket_id",),
     "surveys": ("survey", "score"),
+    "usage": ("user_id", "feature"),
+    "costs": ("category", "amount_minor", "currency"),
+    "growth": ("referral_id", "referred_customer_id", "offer_id", "kind"),
 }
 _ENVELOPE = ("event_id", "type", "occurred_at", "customer_id")
 _UNKNOWN_TYPES = {
@@ -42,6 +49,9 @@ _UNKNOWN_TYPES = {
     "payments": "payment.disputed",
     "tickets": "ticket.merged",
     "surveys": "survey.skipped",
+    "usage": "product.viewed",
+    "costs": "cost.reversed",
+    "growth": "offer.expired",
 }
 _OUT_OF_RANGE = {"nps": (-1, 11), "csat": (0, 6), "ces": (0, 8)}
 _BAD_TIMESTAMPS = ("yesterday", "2026-13-45T25:61:00Z", "1767225600", "2026-01-31 12:00")
@@ -54,7 +64,7 @@ def corrupt(event: Event, family: str, event_id: str, rng: Random) -> tuple[str,
     defect = pick(rng, kinds)
     bad = dict(event, event_id=event_id)
     if defect == "missing_field":
-        fields = _ENVELOPE + _REQUIRED[family]
+        fields = [name for name in _ENVELOPE + _REQUIRED[family] if name in bad]
         del bad[pick(rng, fields)]
     elif defect == "score_out_of_range":
         bad["score"] = pick(rng, _OUT_OF_RANGE[bad["survey"]])

@@ -4,31 +4,52 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Iterator
-from datetime import UTC, timedelta
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 from random import Random
 
 import orjson
 
-from simulator.accounts import Book
+from simulator.accounts import DAY_US, Book
 from simulator.catalog import Weighted
-from simulator.config import DEFAULT_MIX, SimConfig, SimRecord
+from simulator.config import DEFAULT_MIX, WEEKEND_USAGE, SimConfig, SimRecord
 from simulator.context import US, Context
+from simulator.costs import Costs
 from simulator.faults import corrupt
+from simulator.growth import Growth
 from simulator.subscriptions import Subscriptions
 from simulator.surveys import Surveys
 from simulator.tickets import Tickets
+from simulator.usage import Usage
 
 DUPLICATE_AFTER_GAPS = 5.0  # a duplicate follows its original after ~5 mean gaps
+MONDAY = datetime(2024, 1, 1, tzinfo=UTC)
+WEEK_US = 7 * DAY_US
+
+
+def weekly_mixes(mix: Mapping[str, float]) -> tuple[Weighted[str], Weighted[str]]:
+    """The family draw on weekdays and on weekends: usage's share is WEEKEND_USAGE times
+    lower on weekends, and its average over a whole week is the share `mix` gives it."""
+    total = sum(mix.values())
+    share = mix.get("usage", 0.0) / total
+    weekday = 7 * share / (5 + 2 * WEEKEND_USAGE)
+    rest = 1.0 - share
+    tables = []
+    for usage in (weekday, weekday * WEEKEND_USAGE):
+        weight = usage / (1.0 - usage) * rest * total if rest and weekday < 1 else mix.get("usage", 0.0)
+        weights = {**mix, "usage": weight} if "usage" in mix else mix
+        tables.append(Weighted((f, weights.get(f, 0.0)) for f in DEFAULT_MIX))  # its fixed order
+    return tables[0], tables[1]
 
 
 class Simulator:
     """Generates a realistic event stream from `config`, byte-identical for a seed.
 
     Each step advances the event clock by an exponential gap, picks a topic family by
-    `config.mix` and emits that family's earliest due follow-up, or else a spontaneous
-    event (a new ticket, a lifecycle step, a survey). Late copies, duplicates and
+    `config.mix` (usage less often on weekends, see `weekly_mixes`) and emits that
+    family's earliest due follow-up, or else a spontaneous event (a new ticket, a
+    lifecycle step, a survey, a product use). Late copies, duplicates and
     invalid records come from a second random stream, so switching them on leaves the
     valid events unchanged.
     """
@@ -46,8 +67,13 @@ class Simulator:
             "payments": subscriptions.payments.payment,
             "tickets": tickets.create,
             "surveys": surveys.respond,
+            "usage": Usage(ctx, book).use,
+            "costs": Costs(ctx, book).incur,
+            "growth": Growth(ctx, book).step,
         }
-        self._family = Weighted((f, config.mix.get(f, 0.0)) for f in DEFAULT_MIX)  # its fixed order
+        self._weekday, self._weekend = weekly_mixes(config.mix)
+        # microseconds from a Monday 00:00 UTC to `start`, to tell weekends from weekdays
+        self._week_offset = (self._start - MONDAY) // timedelta(microseconds=1) % WEEK_US
         self._rate = 1.0 / (config.mean_gap_s * US)  # per microsecond
         self._faults = Random(f"{config.seed}/faults")
         self._late = config.out_of_order
@@ -77,7 +103,8 @@ class Simulator:
         now = ctx.now
         after = now + max(1, round(ctx.rng.expovariate(self._rate)))  # the next event's time
         ctx.now_dt = self._start + timedelta(microseconds=now)
-        family = self._family(ctx.rng)
+        weekend = (self._week_offset + now) % WEEK_US >= 5 * DAY_US
+        family = (self._weekend if weekend else self._weekday)(ctx.rng)
         event = ctx.due(family)
         if event is None:
             event = self._spontaneous[family]()

@@ -21,7 +21,7 @@ from simulator.catalog import (
     pick,
 )
 from simulator.config import SimConfig
-from simulator.context import Context, Event
+from simulator.context import US, Context, Event
 from simulator.payments import Payments
 
 TRIAL_CONVERSION = 0.7
@@ -31,6 +31,8 @@ SAVED = 0.2  # share of those withdrawn before the period ends
 ADDON_SHARE = 0.1  # share of expansions that buy an add-on subscription
 ADDON_BILLING = ("month", 1, 30, 1.0)
 RETENTION_COUPON_PCT = 20
+FADE_STEPS = 3.0  # a customer who decides to leave cancels ~3 lifecycle steps later...
+MAX_FADE_DAYS = 28  # ...at most four weeks later; its usage fades meanwhile (usage.py)
 
 
 class Subscriptions:
@@ -99,14 +101,14 @@ class Subscriptions:
         if sub.cancel_at_period_end:
             if rng.random() < SAVED:
                 sub.cancel_at_period_end = False
+                sub.customer.fading_from = sub.customer.leaves_at = -1
                 return self._event("subscription.updated", sub)
             return self._cancel(sub)
+        if sub.customer.leaves_at >= 0:
+            return None  # decided to leave: nothing changes until it does
         r = rng.random()
         if r < self._churn:
-            if rng.random() < SCHEDULED_CHURN:
-                sub.cancel_at_period_end = True
-                return self._event("subscription.updated", sub)
-            return self._cancel(sub)
+            return self._decide_to_leave(sub)
         if r < self._expand:
             return self._expansion(sub)
         if r < self._contract:
@@ -116,10 +118,29 @@ class Subscriptions:
             return self._event("subscription.updated", sub)
         return self._renew(sub)
 
+    def _decide_to_leave(self, sub: Subscription) -> Event | None:
+        """The customer will cancel: announced now (cancel_at_period_end, canceled at a
+        later step) or silently, canceling a few lifecycle steps later. Its product
+        usage fades from now on either way."""
+        ctx, rng, customer = self._ctx, self._ctx.rng, sub.customer
+        customer.fading_from = ctx.now
+        if rng.random() < SCHEDULED_CHURN:
+            customer.leaves_at = ctx.now + int(self._book.step_s * US)
+            sub.cancel_at_period_end = True
+            return self._event("subscription.updated", sub)
+        lead_s = min(MAX_FADE_DAYS * 86_400.0, FADE_STEPS * self._book.step_s) * rng.uniform(0.5, 1.5)
+        customer.leaves_at = ctx.now + int(lead_s * US)
+        ctx.later("subscriptions", lead_s, self._leave, sub)
+        return None
+
+    def _leave(self, sub: Subscription) -> Event | None:
+        return self._cancel(sub) if sub in sub.customer.subs else None
+
     def _open(self, customer: Customer, trial_share: float) -> Event:
         """A sign-up, or a churned customer's reactivation."""
         ctx, rng = self._ctx, self._ctx.rng
         self._book.sign_up(customer)
+        customer.fading_from = customer.leaves_at = -1
         tier = PLAN_MIX(rng)
         low, high = SEATS[tier]
         sub = Subscription(
@@ -185,7 +206,10 @@ class Subscriptions:
 
     def _cancel(self, sub: Subscription) -> Event:
         sub.status = "canceled"
-        sub.customer.subs.remove(sub)
+        customer = sub.customer
+        customer.subs.remove(sub)
+        if customer.subs:  # left with an add-on: that one lives on as usual
+            customer.fading_from = customer.leaves_at = -1
         return self._event("subscription.canceled", sub)
 
     def _event(self, kind: str, sub: Subscription) -> Event:

@@ -102,7 +102,9 @@ def _simulate(sub: Subparsers) -> None:
     sim.add_argument("--expansion-rate", type=_share, default=0.05, help="upgrade chance per step")
     sim.add_argument("--contraction-rate", type=_share, default=0.03, help="downgrade chance")
     sim.add_argument(
-        "--mix", help="topic shares, e.g. subscriptions=0.25,payments=0.25,tickets=0.35,surveys=0.15"
+        "--mix",
+        help="family shares (default usage=0.4,tickets=0.18,subscriptions=0.12,payments=0.12,"
+        "surveys=0.08,growth=0.07,costs=0.03), e.g. usage=0.9,subscriptions=0.05,payments=0.05",
     )
     sim.add_argument("--span", default="7d", help="event-time span of a burst, ending now (default 7d)")
     sim.add_argument("--out-of-order", type=_share, default=0.0, help="share of late events")

@@ -19,6 +19,7 @@ from grafana_foundation_sdk.builders.dashboard import Dashboard
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
 from .pipeline import pipeline
+from .product import product
 from .revenue import revenue
 from .support import support
 from .voc import voc
@@ -30,6 +31,7 @@ DASHBOARDS: dict[str, Callable[[], Dashboard]] = {
     "support.json": support,
     "pipeline.json": pipeline,
     "voc.json": voc,
+    "product.json": product,
 }
 
 
@@ -71,8 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"wrote {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
     if stale:
         print(
-            "dashboards out of date: " + ", ".join(stale)
-            + "\nrun: python -m grafana.dashboards_src.build",
+            "dashboards out of date: " + ", ".join(stale) + "\nrun: python -m grafana.dashboards_src.build",
             file=sys.stderr,
         )
         return 1

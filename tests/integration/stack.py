@@ -21,6 +21,7 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench.common import free_port
+from schemas.events import FAMILIES
 from streams.metrics.readout import flat_name
 from tests.tools import prometheus
 
@@ -44,8 +45,7 @@ def isolated_env(partitions: int = 4, **extra: str) -> dict[str, str]:
         "CSPULSE_BATCH_WITHIN": "0.05",
         "CSPULSE_REDIS_URL": REDIS_URL,
     }
-    families = ("subscriptions", "payments", "surveys", "tickets", "usage", "costs", "growth", "deadletter")
-    for family in families:
+    for family in (*FAMILIES, "deadletter"):
         env[f"CSPULSE_TOPIC_{family.upper()}"] = f"t{uid}.cs.{family}"
     env.update(extra)
     return env

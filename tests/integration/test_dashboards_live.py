@@ -61,7 +61,12 @@ EXERCISED = (
     "cs_mrr_scheduled_churn",
     "cs_deadletter_total",
     *(f'cs_events_total{{outcome="{o}"}}' for o in ("applied", "duplicate", "stale")),
-)
+    "cs_product_uses_total",
+    *(f'cs_cost_amount_total{{category="{c}"}}' for c in ("acquisition", "retention")),
+    *(f'cs_referrals_total{{outcome="{o}"}}' for o in ("sent", "converted")),
+    *(f'cs_offers_total{{kind="{k}",outcome="{o}"}}' for k in ("upsell", "cross_sell")
+      for o in ("presented", "accepted", "declined")),
+)  # fmt: skip
 
 
 def _panels(dashboard: dict) -> Iterator[dict]:
@@ -131,9 +136,11 @@ def _failures(prom: PrometheusProcess, queries: list[tuple[str, str, bool]]) -> 
 
 def _handmade(now: datetime) -> list[tuple[str, dict[str, Any]]]:
     """(family, event): customers active since before the widest window, so that every
-    window has customers and MRR at its start, and in the last hour a churn, a
-    reactivation, a renewal, payments, answered, resolved, reopened and overdue tickets
-    and one survey of each kind, so that every window of every ratio has data."""
+    window has customers and MRR at its start, and in the last hour a new customer, a
+    churn, a reactivation, a renewal, payments, answered, resolved, reopened and overdue
+    tickets, one survey of each kind, product use (and a user last seen 40 days ago),
+    acquisition and retention spend, a referral sent and converted, and offers of both
+    kinds presented and decided, so that every window of every ratio has data."""
     n = itertools.count()
 
     def ev(type_: str, customer: str, ago: timedelta, **fields: Any) -> dict[str, Any]:
@@ -188,15 +195,55 @@ def _handmade(now: datetime) -> list[tuple[str, dict[str, Any]]]:
         ("tickets", ticket("ticket.created", "t-late", 3 * h, **(created | {"priority": "urgent"}))),
         *(("surveys", ev("survey.responded", "dash-keep-2", 10 * m, survey=s, score=score))
           for s, score in (("nps", 10), ("nps", 3), ("csat", 5), ("csat", 2), ("ces", 6))),
+        *_growth_events(ev, sub),
     ]  # fmt: skip
     duplicate = next(e for f, e in events if f == "surveys")
     return [*events, ("surveys", duplicate)]
 
 
+def _growth_events(ev: Any, sub: Any) -> list[tuple[str, dict[str, Any]]]:
+    """Usage, cost and growth events for _handmade (`ev` and `sub` are its builders)."""
+    d, m = timedelta(days=1), timedelta(minutes=1)
+
+    def used(customer: str, user: str, ago: timedelta, feature: str, **fields: Any) -> tuple[str, dict]:
+        return ("usage", ev("product.used", customer, ago, user_id=user, feature=feature, **fields))
+
+    def cost(source: str, ago: timedelta, category: str, channel: str, currency: str, amount: int) -> tuple:
+        fields = {"category": category, "channel": channel, "currency": currency, "amount_minor": amount}
+        return ("costs", ev("cost.incurred", source, ago, **fields))
+
+    def offer(kind: str, offer_id: str, ago: timedelta, offer_kind: str) -> tuple[str, dict]:
+        return ("growth", ev(f"offer.{kind}", "dash-keep-2", ago, offer_id=offer_id, kind=offer_kind))
+
+    return [
+        ("subscriptions", sub("subscription.created", "dash-new", 20 * m, "s-new")),  # CAC's denominator
+        # A customer base from before the burst, whose customers are all new: customers
+        # retained through every window (active - new - reactivated, the denominator of
+        # the retention cost) stay well above the burst's churned newcomers.
+        *(("subscriptions", sub("subscription.created", f"dash-base-{i}", 40 * d, f"s-base-{i}"))
+          for i in range(50)),
+        used("dash-keep-1", "u-old", 40 * d, "reports"),  # in users ever seen, active in no window
+        used("dash-keep-1", "u-1", 6 * m, "dashboard"),
+        used("dash-keep-1", "u-2", 5 * m, "reports", count=4),
+        used("dash-keep-2", "u-1", 4 * m, "dashboard"),
+        cost("cmp_dash_search", 10 * m, "acquisition", "paid_search", "USD", 150_000),
+        cost("team_csm_team", 9 * m, "retention", "csm_team", "EUR", 40_000),
+        cost("dash-keep-3", 8 * m, "retention", "onboarding", "JPY", 20_000),
+        ("growth", ev("referral.sent", "dash-keep-1", 12 * m, referral_id="r-1")),
+        ("growth", ev("referral.converted", "dash-keep-1", 6 * m, referral_id="r-1",
+                      referred_customer_id="dash-referred")),
+        offer("presented", "o-up", 12 * m, "upsell"),
+        offer("accepted", "o-up", 6 * m, "upsell"),
+        offer("presented", "o-cross", 11 * m, "cross_sell"),
+        offer("declined", "o-cross", 5 * m, "cross_sell"),
+        offer("accepted", "o-cross-2", 4 * m, "cross_sell"),  # decided, never presented
+    ]  # fmt: skip
+
+
 def test_every_dashboard_panel_returns_data(engine, tmp_path: Path) -> None:
     started = time.monotonic()
     queries = _queries()
-    assert len(queries) > 60  # three dashboards, the windowed panels once per window
+    assert len(queries) > 90  # four dashboards, the windowed panels once per window
 
     worker = engine.start_worker(port=free_port())
     prom = PrometheusProcess([f"127.0.0.1:{worker.port}"], tmp_path / "prometheus").start()

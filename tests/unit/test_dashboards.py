@@ -27,7 +27,7 @@ from grafana.dashboards_src.promql import (  # noqa: E402
 DASHBOARD_DIR = ROOT / "grafana" / "dashboards"
 PROVISIONING = ROOT / "grafana" / "provisioning"
 RULE_FILES = sorted((ROOT / "prometheus" / "rules").glob("*.yml"))
-EXPECTED = {"revenue.json", "support.json", "pipeline.json", "voc.json"}
+EXPECTED = {"revenue.json", "support.json", "pipeline.json", "voc.json", "product.json"}
 # Series beyond the contract that a dashboard may read, each for a stated reason (the
 # catalogue test below still checks that workers export them):
 # comment counts on the voice-of-customer dashboard exist only as this engine series.
@@ -115,6 +115,16 @@ def test_every_query_reads_only_contract_series_or_recording_rules() -> None:
         "cs:nps:score",
         "cs:csat:percent",
         "cs:ces:mean",
+        # v1.1
+        "cs:stickiness:ratio",
+        "cs:product_adoption:ratio",
+        "cs:feature_adoption:ratio",
+        "cs:cac",
+        "cs:ltv_to_cac:ratio",
+        "cs:retention_cost",
+        "cs:referral_rate:ratio",
+        "cs:referral_conversion:ratio",
+        "cs:offer_conversion:ratio",
     ):
         assert rule in seen, f"no panel shows {rule}"
 

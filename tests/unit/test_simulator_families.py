@@ -12,7 +12,7 @@ from streams.cli import build_parser
 from streams.commands.simulate import build_config
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
-UNSIMULATED = [family for family in EVENT_FAMILIES if family not in FAMILIES]  # usage, costs today
+UNSIMULATED = [family for family in EVENT_FAMILIES if family not in FAMILIES]  # none: all are simulated
 
 
 def test_families_are_the_registry_families_with_a_share() -> None:
@@ -21,10 +21,11 @@ def test_families_are_the_registry_families_with_a_share() -> None:
     assert list(FAMILIES) == [family for family in EVENT_FAMILIES if family in DEFAULT_MIX]
 
 
-def test_config_rejects_a_registry_family_it_does_not_simulate() -> None:
-    assert UNSIMULATED
+def test_every_registry_family_is_simulated_and_the_config_rejects_other_names() -> None:
+    assert UNSIMULATED == []
+    assert SimConfig(mix={"usage": 1.0}).mix == {"usage": 1.0}
     with pytest.raises(ValueError, match="unknown families"):
-        SimConfig(mix={UNSIMULATED[0]: 1.0})
+        SimConfig(mix={"invoices": 1.0})
 
 
 def mix_config(text: str) -> SimConfig:

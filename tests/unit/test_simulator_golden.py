@@ -30,18 +30,18 @@ CASES = {
         ["--count", str(COUNT), "--span", "30d", "--seed", "7", "--customers", "200",
          "--mix", "subscriptions=0.3,payments=0.2,tickets=0.4,surveys=0.1",
          "--out-of-order", "0.1", "--duplicates", "0.05", "--bad-records", "0.02"],
-        "4527ad5c2e928372291da59e671a47134b1236dc127a4eb977d8d91fb960f1c1",
-        "d7dbbce57aaea7e263214e85377486dde6d38a71bb85f23d3646a3e7bcfcf2e4",
+        "438d8ac69651dd567a5acd0430b323e139b3382c45934044b0e2395bf18829bc",
+        "19b01ac5b5e7eb98edbcd16c81fc33539a08113a5b84ed218a99cb8922aa2854",
     ),
     "default": (
         ["--count", str(COUNT)],
-        "4989a027fac880f93eb5a267cd3b63fa351f5701420364a140fcf56e3ec9b4c7",
-        "e5c1ab328bcd92d29ecaaeeddd3a1e99648d4f96cc92628365d9d939c62abb75",
+        "2c927b337ae731d8b897789291bf7dbdc251259f659410e43b525a1ad6ecfa3f",
+        "6e51d1bd6b9b54e38e61a9adbb088b43ebe98350808131885f8df55c7e2ab952",
     ),
     "live": (
         ["--rate", "50", "--count", str(COUNT), "--seed", "3"],
-        "0f5c1bf672b53546760fe0122e46e20eb63ac9aa9413be8c87d33b3783e0e773",
-        "256ece76507f3b31b4e02d82e026c4110de2405961d099e8ba14cd30772b4661",
+        "08c7dd6a07350dccf1a0bbb5e0e9c9c219ab92670ed0cade5ac519ebe6388086",
+        "ad92f913415bf6eaf32e22e3edef1460f158a990b399919e3065a885e9c025e1",
     ),
 }  # fmt: skip
 
