@@ -185,6 +185,21 @@ def _num(value: Any, unit: str = "") -> str:
     return f"{value:,}" if isinstance(value, int) else f"{value:.3g}"
 
 
+def _family_rows(fam: dict[str, Any] | None) -> list[tuple[str, str, str]]:
+    """The `families` phase: usage alone next to all seven families, and state per user."""
+    if not fam:
+        return []
+    out = []
+    for name in ("usage only", "all seven families"):
+        if t := fam.get(name):
+            note = f"{t['records']:,} events in {t['seconds']:.1f} s ({t['store']})"
+            out.append((f"engine throughput, {name}", _num(t["events_per_s"], "/s"), note))
+    if u := fam.get("usage_state"):
+        note = f"{u['users']:,} users of {u['customers']:,} customers, {u['features_per_user']} features each"
+        out.append(("RSS per tracked user (usage state)", _num(round(u["rss_bytes_per_user"]), "B"), note))
+    return out
+
+
 def rows(r: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(figure, value, note) rows for the table and the markdown."""
     flat = r
@@ -226,6 +241,7 @@ def rows(r: dict[str, Any]) -> list[tuple[str, str, str]]:
     ):
         if flat.get(key) is not None:
             out.append((label, _num(flat[key], "x"), ""))
+    out.extend(_family_rows(r.get("families")))
     if lat := r.get("latency"):
         note = (
             f"{lat['probes']} probes at {lat['rate_sent']:,.0f} events/s for {lat['seconds']:.0f} s, "

@@ -29,7 +29,7 @@ from typing import Any
 
 from rich.console import Console
 
-from bench import latency, memory, recovery, report, state, throughput
+from bench import families, latency, memory, recovery, report, state, throughput
 from bench.common import (
     BOOTSTRAP,
     RUN_UIDS,
@@ -47,7 +47,7 @@ from bench.common import (
 from bench.peer import cross_check, peer_python, peer_versions, run_peer
 from bench.workload import Workload, publish
 
-PHASES = ("throughput", "ceiling", "peer", "latency", "memory", "recovery", "profile")
+PHASES = ("throughput", "ceiling", "peer", "families", "latency", "memory", "recovery", "profile")
 DEFAULT_PHASES = PHASES[:-1]
 STORES = {"memory": "memory://", "rocksdb": "rocksdb://"}
 COMMITTED_JSON = report.ROOT / "bench" / "results.json"
@@ -250,6 +250,12 @@ class Run:
             self.r["baseline"] = {"rev": rev, "commit": commit, "store_key": store, **res}
             say(f"engine at {rev} ({store}): {fmt_rate(res['events_per_s'])}")
 
+    async def families(self) -> None:
+        store = STORES[self.plan.stores[0]]
+        self.r["families"] = await families.run(
+            self.plan.events, self.plan.customers, store, self.workdir, self.scraper
+        )
+
     async def ceiling(self) -> None:
         assert self.topics is not None
         res = await throughput.ceiling(self.topics.topics(), self.plan.events)
@@ -355,6 +361,7 @@ class Run:
             await self.phase("ceiling", self.ceiling)
             await self.phase("throughput", self.throughput)
             await self.phase("peer", self.peer)
+            await self.phase("families", self.families)
             await self.phase("profile", self.profile)
             await self.phase("latency", self.latency)
             await self.phase("memory", self.memory)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import random
 import time
@@ -127,9 +128,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--features", type=int, default=3)
     parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--json", action="store_true", help="only the memory figures, as one JSON line")
     args = parser.parse_args(argv)
     # memory first: the throughput run's freed arenas would hide part of the growth
-    print("memory:", memory(args.users, args.customers, args.features), flush=True)
+    mem = memory(args.users, max(1, min(args.customers, args.users // 10)), args.features)
+    if args.json:
+        print(json.dumps(mem), flush=True)
+        return 0
+    print("memory:", mem, flush=True)
     print("throughput:", throughput(args.events), flush=True)
     return 0
 
