@@ -38,3 +38,16 @@ def test_a_calendar_without_hours_is_always_closed() -> None:
 def test_a_naive_effective_from_says_what_is_missing() -> None:
     with pytest.raises(ValueError, match=r"^effective_from must carry an offset$"):
         parse_calendar({"tz": "UTC", "effective_from": "2026-01-01T00:00:00"})
+
+
+def test_times_of_day_may_leave_out_the_minutes() -> None:
+    cal = parse_calendar({"tz": "UTC", "hours": {"mon": "9-17:30"}})
+    assert cal.versions[0][1].weekly == {0: [("9", "17:30")]}
+    monday = datetime(2026, 3, 2, tzinfo=UTC)
+    assert cal.business_seconds(monday, monday.replace(day=3)) == 510 * 60 * 10**6  # 8.5 hours
+
+
+@pytest.mark.parametrize("bad", ["09:60", "24:01", "25:00", "-1:00", "09:00:00", "9h"])
+def test_impossible_times_of_day_are_rejected(bad: str) -> None:
+    with pytest.raises(ValueError):
+        parse_calendar({"tz": "UTC", "hours": {"mon": f"{bad}-23:00"}})
