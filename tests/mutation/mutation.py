@@ -50,11 +50,35 @@ def accepted() -> dict[str, str]:
 
 def results() -> dict[str, str]:
     """Status of every mutant of the last run, by mutant name."""
-    found: dict[str, str] = {}
+    return {name: status for name, (status, _) in located().items()}
+
+
+def located() -> dict[str, tuple[str, Path]]:
+    """Status and source file of every mutant of the last run, by mutant name."""
+    found: dict[str, tuple[str, Path]] = {}
     for meta in sorted(MUTANTS.rglob("*.py.meta")):
+        source = meta.relative_to(MUTANTS).with_suffix("")
         for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():
-            found[name] = status_by_exit_code[code]
+            found[name] = (status_by_exit_code[code], source)
     return found
+
+
+def changes() -> int:
+    """Markdown lines, one per undetected mutant: name, status, and the lines it changes."""
+    from mutmut.__main__ import Config, get_diff_for_mutant
+
+    os.chdir(ROOT)
+    Config.ensure_loaded()
+    ok = accepted()
+    for name, (status, path) in sorted(located().items()):
+        if status in DETECTED or status == "not checked":
+            continue
+        diff = get_diff_for_mutant(name, path=path).splitlines()
+        change = " / ".join(
+            f"`{line[0]} {line[1:].strip()}`" for line in diff[2:] if line[:1] in "+-" and line[1:].strip()
+        )
+        print(f"| `{name}` | {status} | {change} | {ok.get(name, 'NOT ACCEPTED')} |")
+    return 0
 
 
 def summary(found: dict[str, str], equivalent: set[str]) -> str:
@@ -146,12 +170,15 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     rep = sub.add_parser("report", help="summarise the last run")
     rep.add_argument("--check", action="store_true", help="fail on an undetected mutant not accepted")
+    sub.add_parser("changes", help="markdown table rows: every undetected mutant and its change")
     smp = sub.add_parser("sample", help="run a seeded sample of mutants")
     smp.add_argument("--size", type=int, default=SAMPLE_SIZE)
     smp.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
     if args.command == "report":
         return report(args.check)
+    if args.command == "changes":
+        return changes()
     return sample(args.size, args.seed)
 
 
