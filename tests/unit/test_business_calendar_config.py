@@ -49,5 +49,10 @@ def test_times_of_day_may_leave_out_the_minutes() -> None:
 
 @pytest.mark.parametrize("bad", ["09:60", "24:01", "25:00", "-1:00", "09:00:00", "9h"])
 def test_impossible_times_of_day_are_rejected(bad: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"bad time of day|invalid literal"):
         parse_calendar({"tz": "UTC", "hours": {"mon": f"{bad}-23:00"}})
+
+
+def test_the_error_names_the_impossible_time() -> None:
+    with pytest.raises(ValueError, match=r"^bad time of day '09:60'$"):
+        parse_calendar({"tz": "UTC", "hours": {"mon": "09:60-17:00"}})

@@ -1,4 +1,4 @@
-"""A revoked partition's sums leave the processor (the worker drops them on revocation)."""
+"""Partitions come and go: a revoked one's sums are dropped, an assigned one's rebuilt."""
 
 from __future__ import annotations
 
@@ -24,3 +24,13 @@ def test_drop_forgets_the_given_partitions_only() -> None:
     assert set(proc.sums) == {1}
     proc.drop(iter([1]))
     assert proc.sums == {}
+
+
+def test_rebuild_returns_the_number_of_records_read() -> None:
+    proc = build_engine(load_settings({"CSPULSE_PARTITIONS": "1"})).processors["surveys"]
+    store = DictStore()
+    bodies = [event("survey.responded", customer=f"cus_{i}") for i in range(3)]
+    proc.process(0, messages("cs.surveys", 0, [raw(b) for b in bodies]), store, NOW)
+    fresh = build_engine(load_settings({"CSPULSE_PARTITIONS": "1"})).processors["surveys"]
+    assert fresh.rebuild(store.items(), {0}) == 3
+    assert fresh.rebuild(iter(()), {0}) == 0
