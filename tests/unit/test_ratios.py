@@ -44,6 +44,8 @@ FLAT: dict[str, float] = {
     'cs_survey_responses{survey="ces",rating="easy",window="7d"}': 3,
     'cs_survey_responses{survey="ces",rating="hard",window="7d"}': 1,
     'cs_survey_score_sum{survey="ces",window="7d"}': 18,
+    'cs_survey_score_sum{survey="csat",window="7d"}': 23,  # not CES
+    'cs_survey_score_sum{survey="ces",window="30d"}': 7,  # another window
     # first-response histogram, cumulative, split over two priorities: 2 / 6 / 8 in total
     'cs_first_response_window_seconds_bucket{le="60",priority="high",window="7d"}': 1,
     'cs_first_response_window_seconds_bucket{le="60",priority="low",window="7d"}': 1,
@@ -83,6 +85,23 @@ def test_headline_figures_per_window() -> None:
     }
 
 
+def test_net_revenue_retention_starts_from_the_mrr_before_the_window() -> None:
+    # movements of distinct powers of two, so each one's place in the sum shows
+    flat = {"cs_mrr": 1000.0, "cs_customers_active": 1}
+    for kind, amount in {
+        "new": 64,
+        "reactivation": 32,
+        "expansion": 256,
+        "contraction": 8,
+        "churn": 16,
+    }.items():
+        flat[f'cs_mrr_movement{{kind="{kind}",window="7d"}}'] = amount
+    table = headline(flat, [W7])
+    # start: 1000 - (64 + 32 + 256) + 8 + 16 = 672; (672 + 256 - 8 - 16) / 672 = 1.34524
+    assert table["net revenue retention"] == ["134.52%"]
+    assert table["ARPA"] == ["1,000.00"]  # one customer: a denominator of 1 is a denominator
+
+
 def test_headline_over_no_series_shows_zero_and_no_ratio() -> None:
     table = headline({}, [W7])
     assert table["MRR"] == ["0.00"]
@@ -117,6 +136,7 @@ def test_series_quantile_interpolates_within_a_bucket() -> None:
     assert s.quantile(0.5, name, window=W7, priority="high") == 60 + 240 * (2.5 - 1) / (4 - 1)
     assert s.quantile(1.0, name, window=W7) == 300  # in the +Inf bucket: its lower bound
     assert math.isnan(s.quantile(0.5, name, window=W30))  # no buckets
+    assert math.isnan(Series({'h_bucket{le="1"}': 3}).quantile(0.5, "h_bucket"))  # no +Inf bucket
     empty = Series({'h_bucket{le="1"}': 0, 'h_bucket{le="+Inf"}': 0})
     assert math.isnan(empty.quantile(0.5, "h_bucket"))  # no observations
     # an empty bucket before the one holding the rank adds nothing
