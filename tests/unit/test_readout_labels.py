@@ -17,3 +17,10 @@ def test_each_free_text_label_has_its_own_budget() -> None:
         ("team", "emea"),
         ("window", "1h"),
     )
+
+
+def test_the_default_budget_is_fifty_values() -> None:
+    folder = LabelFolder()
+    assert [folder.fold("plan", f"p{i}") for i in range(50)] == [f"p{i}" for i in range(50)]
+    assert folder.fold("plan", "p50") == OTHER
+    assert folder.fold("plan", "p7") == "p7"  # a value kept stays kept
