@@ -13,7 +13,7 @@ WALLBOARD_URL ?= http://127.0.0.1:$(or $(CSPULSE_WALLBOARD_PORT),6070)/
 
 .DEFAULT_GOAL := help
 .PHONY: help install stack-up stack-down stack-status stack-logs test lint demo \
-	generate check-generated bench-smoke promtool-test
+	generate check-generated bench-smoke promtool-test mutate mutate-report mutate-sample
 
 help: ## Show this help
 	@echo "usage: make <target>"
@@ -84,3 +84,18 @@ promtool-test: ## Check the Prometheus and Alertmanager configs and rules, run t
 	promtool check config prometheus/prometheus.yml
 	amtool check-config prometheus/alertmanager.yml
 	promtool test rules prometheus/tests/*.test.yml
+
+# Mutation testing: mutmut ([tool.mutmut] in pyproject.toml) over the metric layer and the engine
+# step, killed by tests/unit and tests/agents. State in mutants/ (gitignored); an interrupted run
+# resumes where it stopped. See tests/mutation/README.md and tests/mutation/RESULTS.md.
+MUTATE_CHILDREN ?= 2
+
+mutate: $(VENV)/.installed ## Full mutation run (long), then the score and the survivors
+	CSPULSE_HYPOTHESIS_PROFILE=mutation $(VENV)/bin/mutmut run --max-children $(MUTATE_CHILDREN)
+	$(PY) -m tests.mutation.mutation report
+
+mutate-report: ## Score and survivors of the last mutation run (fails on a survivor not accepted)
+	$(PY) -m tests.mutation.mutation report --check
+
+mutate-sample: $(VENV)/.installed ## CI: a seeded sample of 30 mutants, fails on one not killed nor accepted
+	$(PY) -m tests.mutation.mutation sample
