@@ -193,14 +193,20 @@ def check_reconnect(driver: Any, board: WallboardProcess, shots: Path) -> None:
     assert after["banner"] == ""
 
 
+def _all_stale(page: dict[str, Any]) -> bool:
+    visible = [t for t in page["tiles"].values() if not t["hidden"]]
+    return bool(visible) and all(t["stale"] == "true" for t in visible)
+
+
 def check_stale(
     driver: Any, board: WallboardProcess, worker: WorkerProcess, live: subprocess.Popen[bytes], shots: Path
 ) -> None:
     os.killpg(live.pid, signal.SIGTERM)
     live.wait(30)
     worker.stop()
-    page = wait_page(driver, lambda p: p["state"] == "stale" and "Stale data" in p["banner"],
-                     STALE_AFTER + 15, "flag the stale data")  # fmt: skip
+    # each topic turns stale on its own last event, a second or so apart: wait for all of them
+    flagged = lambda p: p["state"] == "stale" and "Stale data" in p["banner"] and _all_stale(p)  # noqa: E731
+    page = wait_page(driver, flagged, STALE_AFTER + 15, "flag every tile's data stale")
     visible = [t for t in page["tiles"].values() if not t["hidden"]]
     assert visible and all(t["stale"] == "true" for t in visible), page["tiles"]
     assert orjson.loads(board.get("/api/kpis")[1])["workers"] == {"up": 0, "targets": 1}
