@@ -80,7 +80,11 @@ def test_vector_12_series() -> None:
 
 def test_failed_payment_exactly_30d_old_no_longer_counts() -> None:
     end = minutes(days=60)
-    events = [sub(0), event("payment.failed", "c1", end - minutes(days=30)), event("payment.succeeded", "c1", end)]
+    events = [
+        sub(0),
+        event("payment.failed", "c1", end - minutes(days=30)),
+        event("payment.succeeded", "c1", end),
+    ]
     assert account(run(events)).components["billing"] == 100
     events[1] = event("payment.failed", "c1", end - minutes(days=30) + minutes(seconds=1))
     assert account(run(events)).components["billing"] == 60
@@ -200,7 +204,10 @@ def test_a_late_earlier_subscription_event_restates_ttv() -> None:
 
 
 def test_scores_do_not_depend_on_family_order_or_chunking() -> None:
-    events = vector_12(minutes(days=60)) + [event("ticket.created", "c2", 5, priority="urgent"), sub(1, customer="c2")]
+    events = vector_12(minutes(days=60)) + [
+        event("ticket.created", "c2", 5, priority="urgent"),
+        sub(1, customer="c2"),
+    ]
     expected = {a.customer_id: a.assessment for a in run(events).accounts()}
     for chunk in (1, 3):
         for ordered in (events, events[::-1]):
@@ -213,14 +220,16 @@ def test_scores_do_not_depend_on_family_order_or_chunking() -> None:
 
 
 def test_upgraded_records_without_health_fields_still_load() -> None:
+    from streams.engine.build import fx_table
     from streams.metrics.subscriptions import SubscriptionDomain
     from streams.metrics.surveys import SurveyDomain
     from streams.metrics.usage import UsageDomain
-    from streams.engine.build import fx_table
 
     fx = fx_table(load_settings({}))
     subs = SubscriptionDomain(fx).load(
-        orjson.loads(b'{"s": {"s1": [1, "pro", "active", 5, 0, 0]}, "e": 1, "h": [], "t": [0,0,0,0,0,0,0,0,0,0]}')
+        orjson.loads(
+            b'{"s": {"s1": [1, "pro", "active", 5, 0, 0]}, "e": 1, "h": [], "t": [0,0,0,0,0,0,0,0,0,0]}'
+        )
     )
     assert subs.subs["s1"][6] == 1 and subs.first is None
     assert SurveyDomain().load({"c": {}, "m": {}, "r": []}).latest == {}
