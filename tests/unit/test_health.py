@@ -204,10 +204,8 @@ def test_a_late_earlier_subscription_event_restates_ttv() -> None:
 
 
 def test_scores_do_not_depend_on_family_order_or_chunking() -> None:
-    events = vector_12(minutes(days=60)) + [
-        event("ticket.created", "c2", 5, priority="urgent"),
-        sub(1, customer="c2"),
-    ]
+    events = [*vector_12(minutes(days=60)), event("ticket.created", "c2", 5, priority="urgent")]
+    events.append(sub(1, customer="c2"))
     expected = {a.customer_id: a.assessment for a in run(events).accounts()}
     for chunk in (1, 3):
         for ordered in (events, events[::-1]):
