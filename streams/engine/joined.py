@@ -39,14 +39,18 @@ class JoinedRecord:
     partition: int
     clock: int  # the partition clock of the last assessment
     parts: dict[str, Any]  # family -> its latest extract
+    #: how many times the assessment changed: orders the serving store's writes, so a
+    #: worker that lost the partition can never overwrite what its new owner wrote
+    version: int = 0
 
     def dumps(self) -> bytes:
-        return bytes(memoryview(orjson.dumps({"p": self.partition, "c": self.clock, "f": self.parts})))
+        obj = {"p": self.partition, "c": self.clock, "f": self.parts, "v": self.version}
+        return bytes(memoryview(orjson.dumps(obj)))
 
     @classmethod
     def loads(cls, raw: bytes) -> JoinedRecord:
         obj = orjson.loads(raw)
-        return cls(obj["p"], obj["c"], obj["f"])
+        return cls(obj["p"], obj["c"], obj["f"], obj.get("v", 0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,7 @@ class Account:
     partition: int
     clock: int
     assessment: Assessment | None
+    version: int = 0
 
 
 @dataclass(frozen=True)
@@ -113,8 +118,10 @@ class HealthProcessor:
             sums.add(found[1])
             sums.advance(record.clock)
             self.timers[record.partition].set(key, found[2])
-            if found[0] is not None:
-                accounts.append(Account(_customer(key), record.partition, record.clock, found[0]))
+            if found[0] is not None or record.version:  # scored now, or once (a removal)
+                accounts.append(
+                    Account(_customer(key), record.partition, record.clock, found[0], record.version)
+                )
         for sums in self.sums.values():
             sums.expire()
         return accounts
@@ -124,7 +131,8 @@ class HealthProcessor:
         out = []
         for key, raw in items:
             record = JoinedRecord.loads(raw)
-            out.append(Account(_customer(key), record.partition, record.clock, self._assess(record)[0]))
+            found = self._assess(record)[0]
+            out.append(Account(_customer(key), record.partition, record.clock, found, record.version))
         return out
 
     # -- the step ---------------------------------------------------------------------
@@ -152,9 +160,10 @@ class HealthProcessor:
             after = self._assess(record)
             sums.add(diff(before[1], after[1]))
             timers.set(key, after[2])
-            store.set(key, record.dumps())
             if before[0] != after[0]:
-                changed.append(Account(_customer(key), partition, clock, after[0]))
+                record.version += 1
+                changed.append(Account(_customer(key), partition, clock, after[0], record.version))
+            store.set(key, record.dumps())
         sums.maybe_expire()
         return changed
 

@@ -7,7 +7,8 @@ customer's partition (streams/worker/accounts.py), read here by any worker's
 
 - `<app_id>:cspulse:health:scores`: sorted set, customer -> score;
 - `<app_id>:cspulse:health:band:<band>`: sorted set per band, customer -> MRR;
-- `<app_id>:cspulse:health:account:<customer>`: hash, the entry's fields (JSON values).
+- `<app_id>:cspulse:health:account:<customer>`: hash, the entry's fields (JSON values)
+  and `version`, which orders the writes (streams/worker/accounts.py).
 """
 
 from __future__ import annotations
@@ -61,6 +62,18 @@ def parse_bands(band: str | None) -> tuple[str, ...]:
     return wanted
 
 
+MAX_LIMIT = 1000
+
+
+def parse_limit(text: str | None, default: int = 50) -> int:
+    """`?limit=` of /api/accounts: 1..MAX_LIMIT, default 50."""
+    if text is None or text == "":
+        return default
+    if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
+        raise ValueError(f"limit must be a whole number from 1 to {MAX_LIMIT} (got {text!r})")
+    return int(text)
+
+
 async def read_accounts(client: Any, prefix: str, bands: tuple[str, ...], limit: int) -> list[dict[str, Any]]:
     """The `limit` customers of `bands` with the most MRR, most first, as served entries."""
     ranked: list[tuple[float, str]] = []
@@ -79,4 +92,4 @@ async def read_accounts(client: Any, prefix: str, bands: tuple[str, ...], limit:
 
 
 def _entry(row: dict[bytes, bytes]) -> dict[str, Any]:
-    return {key.decode(): orjson.loads(value) for key, value in row.items()}
+    return {key.decode(): orjson.loads(value) for key, value in row.items() if key != b"version"}

@@ -1,10 +1,12 @@
 """Writes each customer's health entry to Redis (layout: streams/exposition/accounts.py).
 
 A changed score rewrites the customer's entry, a customer without MRR any more is
-removed, and after a rebalance the new owner rewrites its partitions' customers. Redis
-being away never stops processing: the latest entry per customer waits in memory and
-is written with the next batch after Redis is back, so Redis ends as an outage-free
-run leaves it. Each failed write is logged and counted.
+removed, and after a rebalance the new owner rewrites its partitions' customers. Each
+write carries the joined record's version (how many times the assessment changed) and
+a Lua script applies it only if Redis holds no newer one, so a worker that lost the
+partition mid-batch can never overwrite what the new owner wrote. Redis being away
+never stops processing: the latest entry per customer waits in memory and is written
+with the next batch after Redis is back, so Redis ends as an outage-free run leaves it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,26 @@ from streams.metrics.health import BANDS
 
 log = logging.getLogger("cspulse.serving")
 
+# KEYS: account hash, scores, band sets (BANDS order); ARGV: customer, version, then
+# score, band index (1-based), mrr and the hash's field/value pairs, or nothing (remove).
+# A removal leaves the version alone in the hash for a week, against late stale writers.
+WRITE = """
+local stored = redis.call('HGET', KEYS[1], 'version')
+if stored and tonumber(stored) > tonumber(ARGV[2]) then return 0 end
+for i = 3, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end
+redis.call('DEL', KEYS[1])
+if #ARGV == 2 then
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  redis.call('HSET', KEYS[1], 'version', ARGV[2])
+  redis.call('EXPIRE', KEYS[1], 604800)
+  return 1
+end
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+redis.call('ZADD', KEYS[2 + tonumber(ARGV[4])], ARGV[5], ARGV[1])
+redis.call('HSET', KEYS[1], 'version', ARGV[2], unpack(ARGV, 6))
+return 1
+"""
+
 
 class AccountStore:
     def __init__(self, client: Any, prefix: str, money_scale: int) -> None:
@@ -29,6 +51,7 @@ class AccountStore:
         self.money_scale = money_scale
         self.errors = 0
         self.pending: dict[str, Account] = {}  # customer -> latest not yet written
+        self._write = client.register_script(WRITE)
 
     async def publish(self, accounts: Iterable[Account]) -> int:
         """Write `accounts` after any still pending; returns how many were written."""
@@ -41,7 +64,8 @@ class AccountStore:
         try:
             async with self.client.pipeline(transaction=False) as pipe:
                 for account in batch:
-                    self._write(pipe, account)
+                    keys, args = self._arguments(account)
+                    await self._write(keys=keys, args=args, client=pipe)
                 await pipe.execute()
         except Exception as exc:  # Redis down or slow: metrics must go on
             self.errors += 1
@@ -52,24 +76,18 @@ class AccountStore:
                 del self.pending[account.customer_id]
         return len(batch)
 
-    def _write(self, pipe: Any, account: Account) -> None:
+    def _arguments(self, account: Account) -> tuple[list[str], list[Any]]:
         customer = account.customer_id
-        key = account_key(self.prefix, customer)
-        for band in BANDS:
-            pipe.zrem(band_key(self.prefix, band), customer)
-        pipe.delete(key)
+        keys = [account_key(self.prefix, customer), scores_key(self.prefix)]
+        keys += [band_key(self.prefix, band) for band in BANDS]
+        args: list[Any] = [customer, account.version]
         a = account.assessment
-        if a is None:
-            pipe.zrem(scores_key(self.prefix), customer)
-            return
-        entry = account_entry(customer, account.partition, account.clock, a, self.money_scale)
-        pipe.zadd(scores_key(self.prefix), {customer: a.score})
-        pipe.zadd(band_key(self.prefix, a.band), {customer: entry["mrr"]})
-        pipe.hset(key, mapping={name: _json(value) for name, value in entry.items()})
+        if a is not None:
+            entry = account_entry(customer, account.partition, account.clock, a, self.money_scale)
+            args += [a.score, BANDS.index(a.band) + 1, entry["mrr"]]
+            for name, value in entry.items():
+                args += [name, orjson.dumps(value)]
+        return keys, args
 
     async def read(self, bands: tuple[str, ...], limit: int) -> list[dict[str, Any]]:
         return await read_accounts(self.client, self.prefix, bands, limit)
-
-
-def _json(value: Any) -> bytes:
-    return orjson.dumps(value)

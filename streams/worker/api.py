@@ -11,18 +11,8 @@ from typing import Any
 import faust
 from faust.web import Request, Response, View
 
-from streams.exposition.accounts import parse_bands
+from streams.exposition.accounts import parse_bands, parse_limit
 from streams.worker.accounts import AccountStore
-
-MAX_LIMIT = 1000
-
-
-def parse_limit(text: str | None, default: int = 50) -> int:
-    if text is None or text == "":
-        return default
-    if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
-        raise ValueError(f"limit must be a whole number from 1 to {MAX_LIMIT} (got {text!r})")
-    return int(text)
 
 
 def serve_accounts(app: faust.App, store: AccountStore) -> None:

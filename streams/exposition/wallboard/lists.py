@@ -1,4 +1,4 @@
-"""Lists from the Redis serving store: the latest survey comments (and accounts at risk)."""
+"""Lists from the Redis serving store: the latest survey comments and accounts at risk."""
 
 from __future__ import annotations
 
