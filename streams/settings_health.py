@@ -22,6 +22,7 @@ from streams.settings_parsing import pairs, parse_duration, points, split
 
 
 class HealthSettings(BaseSettings):
+    health_enabled: bool = True
     health_weights: Annotated[dict[str, Decimal], NoDecode] = Field(
         default_factory=lambda: {k: Decimal(v) for k, v in DEFAULT_WEIGHTS.items()}
     )

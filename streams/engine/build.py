@@ -84,12 +84,12 @@ METRIC_FAMILIES = tuple(DOMAINS)
 class Engine:
     settings: Settings
     processors: dict[str, FamilyProcessor]
-    health: HealthProcessor  # the joined step over the families' states
+    health: HealthProcessor | None  # the joined step over the families' states (None: off)
 
     @property
     def exposed(self) -> list[Any]:
         """Every processor whose partition sums /metrics and the report read."""
-        return [*self.processors.values(), self.health]
+        return [*self.processors.values(), *([self.health] if self.health else [])]
 
 
 def health_config(settings: Settings) -> HealthConfig:
@@ -127,7 +127,8 @@ def build_engine(settings: Settings) -> Engine:
         )
         for family, domain in domains.items()
     }
-    health = HealthProcessor(
-        domains, config, settings.windows, scales_for(HEALTH, money_scale=fx.money_scale)
-    )
+    health = None
+    if settings.health_enabled:
+        scales = scales_for(HEALTH, money_scale=fx.money_scale)
+        health = HealthProcessor(domains, config, settings.windows, scales)
     return Engine(settings, processors, health)

@@ -63,12 +63,16 @@ class OfflineRun:
 
     def _join(self, family: str, partition: int, result: BatchResult) -> None:
         """The joined step after each family batch, as a worker runs it after each fetch."""
+        if self.engine.health is None:
+            return
         touched = {key: {family: state} for key, state in result.touched.items()}
         clock = joined_clock(self.engine.processors.values(), partition)
         self.engine.health.update(partition, touched, clock, self.stores[HEALTH])
 
     def accounts(self) -> list[Account]:
         """Every scored customer, as the workers' serving store holds them."""
+        if self.engine.health is None:
+            return []
         store = self.stores[HEALTH]
         items = [(k, v) for k, v in store.items() if k.startswith(CUSTOMER_PREFIX)]
         found = self.engine.health.assessments(items)

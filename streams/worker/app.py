@@ -14,6 +14,7 @@ import faust
 from prometheus_client import CollectorRegistry
 
 from streams.engine.build import Engine, build_engine, fx_table
+from streams.engine.joined import HealthProcessor
 from streams.engine.processor import FamilyProcessor
 from streams.settings import Settings
 from streams.worker import consumer
@@ -85,13 +86,14 @@ class Worker:
         self.tables: dict[str, FamilyTable] = {}
         for family, proc in self.engine.processors.items():
             self._wire_family(family, proc)
-        self._wire_health()
+        if self.engine.health is not None:
+            self._wire_health(self.engine.health)
 
     async def _on_shutdown(self, app: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
         # streams have stopped by now (stream_wait_empty): nothing sends after this
         await self.changelog_producer.stop()
 
-    def _wire_health(self) -> None:
+    def _wire_health(self, health: HealthProcessor) -> None:
         """The joined table: partitioned like every family topic, so co-assigned with them."""
         s = self.settings
         table = HealthTable(
@@ -104,7 +106,7 @@ class Worker:
             beacon=self.app.tables.beacon,
             help="cspulse health inputs by customer",
         )
-        table.processor = self.engine.health
+        table.processor = health
         table.source_topics = frozenset(
             topic
             for family in self.engine.processors
@@ -116,7 +118,7 @@ class Worker:
         self.health_table = table
         families = list(self.engine.processors.values())
         self.handler.joined = Joined(
-            self.engine.health, ChangelogWriter(table, self.changelog_producer), families
+            health, ChangelogWriter(table, self.changelog_producer), families
         )
 
     def _wire_family(self, family: str, proc: FamilyProcessor) -> None:

@@ -38,6 +38,7 @@ INVALID: dict[str, list[str]] = {
     "wallboard_port": ["0", "65536", "tv"],
     "wallboard_refresh": ["0", "-1", "often"],
     "wallboard_stale_after": ["soon", "5 minutes"],
+    "health_enabled": ["maybe", "2"],
     "health_weights": [
         "usage=0.5,support=0.2,sentiment=0.2,billing=0.2",  # sums to 1.1
         "usage=0.35,support=0.2,sentiment=0.2",  # one missing

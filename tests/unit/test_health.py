@@ -217,6 +217,14 @@ def test_scores_do_not_depend_on_family_order_or_chunking() -> None:
             }
 
 
+def test_health_can_be_switched_off() -> None:
+    offline = run(vector_12(minutes(days=60)), CSPULSE_HEALTH_ENABLED="false")
+    assert offline.accounts() == [] and offline.engine.health is None
+    series = offline.series()
+    assert not [k for k in series if k.startswith(("cs_customers_health", "cs_time_to_value"))]
+    assert series["cs_customers_active"] == 1
+
+
 def test_upgraded_records_without_health_fields_still_load() -> None:
     from streams.engine.build import fx_table
     from streams.metrics.subscriptions import SubscriptionDomain
