@@ -146,16 +146,20 @@ class HealthProcessor:
         sums.advance(clock)
         clock = sums.clock
         timers = self.timers[partition]
-        keys = dict.fromkeys([*touched, *timers.pop_due(clock)])
+        due = set(timers.pop_due(clock))
         changed = []
-        for key in keys:
+        for key in dict.fromkeys([*touched, *due]):
             raw = store.get(key)
             record = JoinedRecord(partition, clock, {}) if raw is None else JoinedRecord.loads(raw)
+            parts = {
+                family: extract(family, self.domains[family], state, clock, self.config)
+                for family, state in touched.get(key, {}).items()
+                if family in self.domains
+            }
+            if raw is not None and all(record.parts.get(f) == v for f, v in parts.items()) and key not in due:
+                continue  # nothing it reads changed and no timer passed: the same assessment
             before = self._assess(record)
-            for family, state in touched.get(key, {}).items():
-                domain = self.domains.get(family)
-                if domain is not None:
-                    record.parts[family] = extract(family, domain, state, clock, self.config)
+            record.parts.update(parts)
             record.clock = clock
             after = self._assess(record)
             sums.add(diff(before[1], after[1]))

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 from fractions import Fraction
-from math import floor
+from math import lcm
 
 from streams.metrics.eventtime import EPOCH, MICROS
 
@@ -51,6 +51,15 @@ class HealthConfig:
     activation: frozenset[str] = frozenset()
     #: MRR (micro minor units) from which an account counts in cs_customers_health_large
     large_mrr: int = 1000 * 100 * 1_000_000
+    #: the weights as integers over one denominator, for exact integer scoring
+    weight_nums: dict[str, int] = field(init=False, repr=False, compare=False)
+    weight_den: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        den = lcm(*(Fraction(w).denominator for w in self.weights.values()))
+        object.__setattr__(self, "weight_den", den)
+        nums = {name: int(Fraction(w) * den) for name, w in self.weights.items()}
+        object.__setattr__(self, "weight_nums", nums)
 
 
 @dataclass(slots=True)
@@ -85,15 +94,16 @@ def band_of(score: int, config: HealthConfig) -> str:
     return "at_risk" if score >= config.bands["at_risk"] else "critical"
 
 
-def _usage(inputs: Inputs, clock: int, config: HealthConfig) -> tuple[Fraction, str]:
+def _usage(inputs: Inputs, clock: int, config: HealthConfig) -> tuple[int, int, str]:
+    """(100 x active users capped at 100 x seats, seats, reason): usage = first / second."""
     seats = max(1, inputs.seats)
     floor_ = clock - config.windows["usage"]
     active = sum(1 for at in inputs.last_active if at > floor_)
-    value = min(Fraction(100), Fraction(100 * active, seats))
-    return value, f"{active} of {seats} seats active in {_span(config.windows['usage'])}"
+    reason = f"{active} of {seats} seats active in {_span(config.windows['usage'])}"
+    return min(100 * active, 100 * seats), seats, reason
 
 
-def _support(inputs: Inputs, clock: int, config: HealthConfig) -> tuple[Fraction, list[str]]:
+def _support(inputs: Inputs, clock: int, config: HealthConfig) -> tuple[int, list[str]]:
     overdue = sorted(
         (created, priority) for deadline, priority, created in inputs.awaiting if deadline <= clock
     )
@@ -105,7 +115,7 @@ def _support(inputs: Inputs, clock: int, config: HealthConfig) -> tuple[Fraction
     ]
     if inputs.open_tickets:
         reasons.append(f"{inputs.open_tickets} open ticket{'s' * (inputs.open_tickets != 1)}")
-    return Fraction(value), reasons
+    return value, reasons
 
 
 def sentiment_source(inputs: Inputs, clock: int, config: HealthConfig) -> tuple[str, int, int] | None:
@@ -118,18 +128,16 @@ def sentiment_source(inputs: Inputs, clock: int, config: HealthConfig) -> tuple[
     return None
 
 
-def _sentiment(inputs: Inputs, clock: int, config: HealthConfig) -> tuple[Fraction, str]:
+def _sentiment(inputs: Inputs, clock: int, config: HealthConfig) -> tuple[int, str]:
     source = sentiment_source(inputs, clock, config)
     if source is None:
-        return Fraction(
-            config.sentiment["none"]
-        ), f"no NPS or CSAT response in {_span(config.windows['sentiment'])}"
+        return config.sentiment["none"], f"no NPS or CSAT response in {_span(config.windows['sentiment'])}"
     survey, at, score = source
     kind = next(name for low, name in _SENTIMENT_OF[survey] if score >= low)
-    return Fraction(config.sentiment[kind]), f"{_SURVEY_NAME[survey]} {score} on {_date(at)}"
+    return config.sentiment[kind], f"{_SURVEY_NAME[survey]} {score} on {_date(at)}"
 
 
-def _billing(inputs: Inputs, clock: int, config: HealthConfig) -> tuple[Fraction, list[str]]:
+def _billing(inputs: Inputs, clock: int, config: HealthConfig) -> tuple[int, list[str]]:
     floor_ = clock - config.windows["billing"]
     failed = sum(1 for at in inputs.failed if at > floor_)
     reasons = []
@@ -140,21 +148,25 @@ def _billing(inputs: Inputs, clock: int, config: HealthConfig) -> tuple[Fraction
     if failed:
         reasons.append(f"{failed} failed payment{'s' * (failed != 1)} in {_span(config.windows['billing'])}")
     if inputs.past_due or inputs.ending:
-        return Fraction(0), reasons
-    return Fraction(max(0, 100 - config.penalties["failed_payment"] * failed)), reasons
+        return 0, reasons
+    return max(0, 100 - config.penalties["failed_payment"] * failed), reasons
 
 
 def assess(inputs: Inputs, clock: int, config: HealthConfig) -> Assessment | None:
     """The customer's score at `clock`; None without MRR (no score)."""
     if inputs.mrr <= 0:
         return None
-    usage, usage_reason = _usage(inputs, clock, config)
+    usage, seats, usage_reason = _usage(inputs, clock, config)
     support, support_reasons = _support(inputs, clock, config)
     sentiment, sentiment_reason = _sentiment(inputs, clock, config)
     billing, billing_reasons = _billing(inputs, clock, config)
-    components = {"usage": usage, "support": support, "sentiment": sentiment, "billing": billing}
-    weighted = sum((config.weights[name] * value for name, value in components.items()), Fraction(0))
-    score = floor(weighted + Fraction(1, 2))
+    # each component times `seats` (usage's denominator) and the weights as integers over
+    # their common denominator: floor(sum w c + 1/2) in integers, exactly
+    scaled = {"usage": usage, "support": support * seats, "sentiment": sentiment * seats}
+    scaled["billing"] = billing * seats
+    nums, den = config.weight_nums, config.weight_den
+    total = sum(nums[name] * value for name, value in scaled.items())
+    score = (2 * total + den * seats) // (2 * den * seats)
     explained = {
         "usage": [usage_reason],
         "support": support_reasons,
@@ -162,8 +174,10 @@ def assess(inputs: Inputs, clock: int, config: HealthConfig) -> Assessment | Non
         "billing": billing_reasons,
     }
     # the components that cost the most points first; full marks explain nothing
-    lost = sorted(components, key=lambda n: -config.weights[n] * (100 - components[n]))
-    reasons = tuple(r for name in lost if components[name] < 100 for r in explained[name])
+    full = 100 * seats
+    lost = sorted(scaled, key=lambda n: -nums[n] * (full - scaled[n]))
+    reasons = tuple(r for name in lost if scaled[name] < full for r in explained[name])
+    components = {name: Fraction(value, seats) for name, value in scaled.items()}
     return Assessment(score, band_of(score, config), inputs.mrr, components, reasons)
 
 
