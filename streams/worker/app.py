@@ -26,6 +26,7 @@ from streams.worker.instruments import Instruments, serve_metrics
 from streams.worker.outputs import Outputs, serving_hooks
 from streams.worker.serving import ServingStore
 from streams.worker.tables import FamilyTable, HealthTable
+from streams.worker.topics import DEADLETTER_CONFIG
 
 
 def create_app(settings: Settings) -> faust.App:
@@ -71,6 +72,7 @@ class Worker:
             key_serializer="raw",
             value_serializer="raw",
             partitions=settings.partitions,
+            config=DEADLETTER_CONFIG,  # when the worker declares it
         )
         self.serving = ServingStore(settings.redis_url.get_secret_value(), settings.app_id)
         hooks = serving_hooks(self.serving, self.instruments.serving_errors)
