@@ -91,5 +91,10 @@ async def read_accounts(client: Any, prefix: str, bands: tuple[str, ...], limit:
     return [_entry(row) for row in rows if row]
 
 
+ORDER = ("customer_id", "score", "band", "mrr", "components", "reasons", "assessed_at", "partition")
+
+
 def _entry(row: dict[bytes, bytes]) -> dict[str, Any]:
-    return {key.decode(): orjson.loads(value) for key, value in row.items() if key != b"version"}
+    """A stored hash as the entry, its fields in the order account_entry writes them."""
+    fields = {key.decode(): orjson.loads(value) for key, value in row.items() if key != b"version"}
+    return {name: fields[name] for name in ORDER if name in fields} | fields
