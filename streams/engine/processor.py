@@ -124,6 +124,7 @@ class FamilyProcessor:
                 record = records[key] = self._load_record(store, key, partition)
             if msg.offset <= record.offsets.get(msg.topic, -1):
                 result.replayed += 1  # applied before a crash: its effects are in the record
+                result.redelivered.append(decoded)
                 continue
             record.offsets[msg.topic] = msg.offset
             if self._apply(record, decoded, sums):

@@ -108,7 +108,7 @@ class BatchHandler:
             for rk in result.rekeys:
                 pending.append(await outputs.rekey(route.rekey_topic, rk))
             self.instruments.observe_lag(proc.topic, result.applied, now)
-            await outputs.serve(proc.domain.family, result.applied)
+            await outputs.serve(proc.domain.family, [*result.applied, *result.redelivered])
             if result.replayed:
                 self.instruments.replayed.labels(topic=proc.topic).inc(result.replayed)
         return pending

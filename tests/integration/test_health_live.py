@@ -64,7 +64,9 @@ def served(env: dict[str, str], app_id: str) -> dict[str, dict[str, Any]]:
         assert set(bands) == set(scores), set(bands) ^ set(scores)
         out = {}
         for customer, score in scores.items():
-            row = {k.decode(): orjson.loads(v) for k, v in client.hgetall(f"{root}:account:{customer}").items()}
+            row = {
+                k.decode(): orjson.loads(v) for k, v in client.hgetall(f"{root}:account:{customer}").items()
+            }
             assert row["score"] == score and row["band"] == bands[customer], (customer, row)
             out[customer] = row
         return out
@@ -102,7 +104,9 @@ def test_health_through_a_kill_equals_the_report(engine_factory) -> None:  # typ
     got = served(engine.env, engine.settings.app_id)
     for customer, entry in expected.items():
         row = got[customer]
-        assert (row["score"], row["band"], row["mrr"]) == (entry["score"], entry["band"], entry["mrr"]), customer
+        assert (row["score"], row["band"], row["mrr"]) == (entry["score"], entry["band"], entry["mrr"]), (
+            customer
+        )
         assert row["components"] == entry["components"], customer
 
 
@@ -118,7 +122,10 @@ def _customer(c: str) -> list[tuple[str, bytes | None, bytes, int | None]]:
         ("cs.payments", {"type": "payment.failed", "payment_id": f"p1-{c}", "amount_minor": 10000,
                          "currency": "USD", "kind": "recurring"}),
     ]  # fmt: skip
-    return [(t, c.encode(), raw({"event_id": f"{c}-{i}", **base, **body}), None) for i, (t, body) in enumerate(events)]
+    return [
+        (t, c.encode(), raw({"event_id": f"{c}-{i}", **base, **body}), None)
+        for i, (t, body) in enumerate(events)
+    ]
 
 
 def test_a_failed_payment_moves_the_band_within_seconds(engine_factory) -> None:  # type: ignore[no-untyped-def]
@@ -134,8 +141,8 @@ def test_a_failed_payment_moves_the_band_within_seconds(engine_factory) -> None:
         wait_for(lambda: total(parse_metrics(worker.metrics_text()), 'cs_customers_health{band="healthy"}')
                  == 1, 60, f"{c} scored healthy", [worker])  # fmt: skip
         second = {"event_id": f"{c}-fail-2", "type": "payment.failed", "customer_id": c,
-                  "occurred_at": datetime.now(UTC).isoformat(), "payment_id": f"p2-{c}", "amount_minor": 10000,
-                  "currency": "USD", "kind": "recurring"}  # fmt: skip
+                  "occurred_at": datetime.now(UTC).isoformat(), "payment_id": f"p2-{c}",
+                  "amount_minor": 10000, "currency": "USD", "kind": "recurring"}  # fmt: skip
         asyncio.run(produce_raw([(engine.topic("payments"), c.encode(), raw(second), None)]))
         started = time.monotonic()  # the broker has acknowledged the event
         key = 'cs_customers_health{band="at_risk"}'

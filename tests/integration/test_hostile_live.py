@@ -68,12 +68,18 @@ SENT = itertools.count()
     max_examples=4,
     deadline=None,
     phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
 )
 @example(records=[_ticket(t) for t in EDGE_TIMES])
 @example(records=[("surveys", raw) for raw in NASTY_TEXT])
 @given(records=batches())
-def test_every_hostile_record_is_accounted_for_by_a_live_worker(live, records: list[tuple[str, bytes]]) -> None:  # type: ignore[no-untyped-def]
+def test_every_hostile_record_is_accounted_for_by_a_live_worker(
+    live, records: list[tuple[str, bytes]]
+) -> None:  # type: ignore[no-untyped-def]
     harness: EngineHarness = live["harness"]
     worker: WorkerProcess = live["worker"]
     topics = {family: harness.topic(family) for family in FAMILIES}
