@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 
 from simulator import FAMILIES, SimConfig, Simulator
+from streams.commands.live_sender import LiveSender
 from streams.commands.progress import progress
 from streams.settings import Settings, parse_duration
 from streams.worker.clients import started_producer
@@ -72,17 +73,19 @@ async def _publish(settings: Settings, args: argparse.Namespace) -> int:
         if args.rate:
             print(f"simulating {args.rate:g} events/s to {settings.bootstrap} (Ctrl-C to stop)", flush=True)
             last_report = time.monotonic()
+            live = LiveSender(prod)
             for n, rec in enumerate(sim.events(), start=1):
                 at = _occurred(rec.value)
                 if at is not None and at > time.time():  # pace to event time
                     await asyncio.sleep(min(at - time.time(), 5.0))
-                await prod.send(topics[rec.family], rec.value, key=rec.key)
+                await live.send(topics[rec.family], rec.value, rec.key)
                 sent[rec.family] += 1
                 if time.monotonic() - last_report > 10:
                     last_report = time.monotonic()
                     print(f"{n} events sent ({dict(sent)})", flush=True)
                 if args.count and n >= args.count:
                     break
+            await live.settle()
         else:
             with progress("simulating", args.count, enabled=not args.no_progress) as (bar, task):
                 pending = []
