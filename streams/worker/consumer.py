@@ -49,7 +49,8 @@ PRIVATE_API: Final = (
     "Consumer._drain_messages, _wait_next_records, _stopped, should_stop, flow_active,"
     " suspend_flow, perform_seek, consumer_stopped_errors, diag, callback, wait_first,"
     " _to_message, _buffered_partitions, _read_offset, _add_gap, _committed_offset,"
-    " _acked, _acked_index, _n_acked, _waiting_for_ack, seek_to_committed, _thread",
+    " _acked, _acked_index, _n_acked, _waiting_for_ack, seek_to_committed, _thread,"
+    " verify_event_path",
     "faust.transport.consumer.CONSUMER_FETCHING, faust.types.tuples.ack_lock",
     "mode.utils.futures.notify, mode Service._stopped (the fetcher's)",
     "faust.App.consumer_generation_id, App.topics.acks_enabled_for,"
@@ -75,6 +76,15 @@ class IdempotentProducer(faust_aiokafka.Producer):
 
 
 class RewindingConsumer(faust_aiokafka.Consumer):
+    def verify_event_path(self, now: float, tp: TP) -> None:
+        # Faust's livelock check reads aiokafka's fetch position, which is None while a
+        # rewound partition's position is being reset; aiokafka asserts on it and the
+        # worker crashed (found by the chaos test). Nothing to verify there yet.
+        try:
+            super().verify_event_path(now, tp)
+        except AssertionError:
+            log.debug("livelock check skipped for %s: its position is being reset", tp)
+
     async def seek_to_committed(self) -> Mapping[TP, int]:
         committed: Mapping[TP, int] = await super().seek_to_committed()
         # only the streams: changelogs are positioned by recovery and never committed
