@@ -35,3 +35,29 @@ def test_a_tombstone_at_the_oldest_second_is_kept_and_honoured() -> None:
         }
     )
     assert domain.apply(state, event, HORIZON) == (Outcome.STALE, {})
+
+
+def event(kind: str, seconds: int, **fields: str) -> TicketEvent:
+    return TicketEvent.model_validate(
+        {
+            "event_id": f"{kind}-{seconds}",
+            "type": f"ticket.{kind}",
+            "customer_id": "c1",
+            "ticket_id": "t1",
+            "occurred_at": datetime.fromtimestamp(seconds, UTC),
+            **fields,
+        }
+    )
+
+
+def test_an_event_after_the_tombstone_aged_out_starts_a_new_ticket_without_prune() -> None:
+    # resolved and quiet since OLDEST - 60: retired by this event's horizon, and its
+    # tombstone (OLDEST - 60) already too old to honour, though prune never ran
+    domain = TicketDomain(tombstone_seconds=KEEP)
+    state = domain.new_state()
+    domain.apply(state, event("created", OLDEST - 120, channel="email"))
+    domain.apply(state, event("resolved", OLDEST - 60))
+    outcome, _ = domain.apply(state, event("created", HORIZON, channel="email"), HORIZON)
+    assert outcome is Outcome.APPLIED
+    assert state.tombstones == {}
+    assert state.tickets["t1"].created == HORIZON * 10**6
