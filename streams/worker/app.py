@@ -85,11 +85,19 @@ class Worker:
         consumer.install(self.app, self.handler)
         self.changelog_producer = ChangelogProducer(settings.bootstrap, f"{settings.app_id}-changelog")
         self.app.on_before_shutdown.connect(self._on_shutdown)
+        self.app.timer(interval=5.0)(self._retry_serving)
         self.tables: dict[str, FamilyTable] = {}
         for family, proc in self.engine.processors.items():
             self._wire_family(family, proc)
         if self.engine.health is not None:
             self._wire_health(self.engine.health)
+
+    async def _retry_serving(self) -> None:
+        """Writes that wait for Redis go with the next batch, or here when none comes."""
+        if self.serving.pending:
+            await self.outputs.hooks["surveys"]([])
+        if self.account_store.pending:
+            await self.outputs.accounts([])
 
     async def _on_shutdown(self, app: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
         # streams have stopped by now (stream_wait_empty): nothing sends after this
