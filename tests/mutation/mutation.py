@@ -87,7 +87,7 @@ def summary(found: dict[str, str], equivalent: set[str]) -> str:
     total = len(found)
     checked = total - counts["not checked"]
     detected = sum(counts[s] for s in DETECTED)
-    eq = len(equivalent & {n for n, s in found.items() if s not in DETECTED})
+    eq = len(equivalent & set(undetected(found)))  # not an unchecked one (its verdict may change)
     denominator = checked - eq
     score = f"{100 * detected / denominator:.1f} %" if denominator else "n/a"
     lines = [f"mutants: {total}, checked: {checked}"]
