@@ -11,12 +11,13 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import orjson
+from aiokafka import AIOKafkaProducer
 
 from simulator import FAMILIES, SimConfig, Simulator
 from streams.commands.live_sender import LiveSender
 from streams.commands.progress import progress
 from streams.settings import Settings, parse_duration
-from streams.worker.clients import started_producer
+from streams.worker.clients import producer, started_producer
 
 
 def _mix(text: str | None) -> dict[str, float] | None:
@@ -62,6 +63,18 @@ def _occurred(value: bytes) -> float | None:
         return None
 
 
+async def _fresh_producer(settings: Settings) -> AIOKafkaProducer:
+    """A started producer, waiting for the broker as long as it takes."""
+    while True:
+        prod = producer(settings.bootstrap)
+        try:
+            await prod.start()
+            return prod
+        except Exception:
+            await prod.stop()
+            await asyncio.sleep(2)
+
+
 async def _publish(settings: Settings, args: argparse.Namespace) -> int:
     sim = Simulator(build_config(args, datetime.now(UTC)))
     topics = settings.family_topics
@@ -73,7 +86,7 @@ async def _publish(settings: Settings, args: argparse.Namespace) -> int:
         if args.rate:
             print(f"simulating {args.rate:g} events/s to {settings.bootstrap} (Ctrl-C to stop)", flush=True)
             last_report = time.monotonic()
-            live = LiveSender(prod)
+            live = LiveSender(prod, lambda: _fresh_producer(settings))
             for n, rec in enumerate(sim.events(), start=1):
                 at = _occurred(rec.value)
                 if at is not None and at > time.time():  # pace to event time
@@ -86,6 +99,7 @@ async def _publish(settings: Settings, args: argparse.Namespace) -> int:
                 if args.count and n >= args.count:
                     break
             await live.settle()
+            prod = live.producer  # it may have replaced the first one
         else:
             with progress("simulating", args.count, enabled=not args.no_progress) as (bar, task):
                 pending = []
