@@ -37,7 +37,8 @@ Bundle = list[tuple[str, bytes, int]]  # (family, record value, events counted i
 
 
 def _counted(value: bytes) -> int:
-    return int(sum(orjson.loads(value)["n"]))
+    """Events a family record counts (a joined health record counts none)."""
+    return int(sum(orjson.loads(value).get("n", ())))
 
 
 def _bundles(run: OfflineRun) -> list[Bundle]:

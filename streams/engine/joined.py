@@ -20,10 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from streams.engine.messages import Store
-from streams.engine.records import CUSTOMER_PREFIX
+from streams.engine.records import CUSTOMER_PREFIX, dumps, loads
 from streams.engine.timers import Timers
 from streams.metrics.aggregate import PartitionSums
 from streams.metrics.base import Contributions, diff
@@ -45,11 +43,11 @@ class JoinedRecord:
 
     def dumps(self) -> bytes:
         obj = {"p": self.partition, "c": self.clock, "f": self.parts, "v": self.version}
-        return bytes(memoryview(orjson.dumps(obj)))
+        return dumps(obj)
 
     @classmethod
     def loads(cls, raw: bytes) -> JoinedRecord:
-        obj = orjson.loads(raw)
+        obj = loads(raw)
         return cls(obj["p"], obj["c"], obj["f"], obj.get("v", 0))
 
 

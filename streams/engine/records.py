@@ -11,6 +11,7 @@ written as one changelog message and can never be half-applied:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,10 +22,22 @@ from streams.metrics.base import Outcome
 OUTCOMES = tuple(str(o) for o in Outcome)
 
 
-def _dumps(obj: Any) -> bytes:
+_BIG = b"J"  # marks a record with an integer beyond 64 bits, written by the json module
+
+
+def dumps(obj: Any) -> bytes:
     # orjson's result keeps its ~4 KiB working allocation; a record kept in the memory
     # store for hours should cost its length, so keep an exact-size copy instead
-    return bytes(memoryview(orjson.dumps(obj)))
+    try:
+        return bytes(memoryview(orjson.dumps(obj)))
+    except TypeError:
+        # an integer beyond 64 bits (hostile amounts add up): orjson refuses it and would
+        # read it back as a float, so such a record is written exactly by the json module
+        return _BIG + json.dumps(obj, separators=(",", ":")).encode()
+
+
+def loads(raw: bytes) -> Any:
+    return json.loads(raw[1:]) if raw[:1] == _BIG else orjson.loads(raw)
 
 
 @dataclass(slots=True)
@@ -37,7 +50,7 @@ class Record:
     clock: int = 0
 
     def dumps(self, dump_state: Any) -> bytes:
-        return _dumps(
+        return dumps(
             {
                 "p": self.partition,
                 "o": self.offsets,
@@ -50,7 +63,7 @@ class Record:
 
     @classmethod
     def loads(cls, raw: bytes, load_state: Any) -> Record:
-        obj = orjson.loads(raw)
+        obj = loads(raw)
         return cls(
             partition=obj["p"],
             state=load_state(obj["d"]),
@@ -70,11 +83,11 @@ class DeadletterRecord:
     reasons: dict[str, int] = field(default_factory=dict)
 
     def dumps(self) -> bytes:
-        return _dumps({"p": self.partition, "o": self.offsets, "r": self.reasons})
+        return dumps({"p": self.partition, "o": self.offsets, "r": self.reasons})
 
     @classmethod
     def loads(cls, raw: bytes) -> DeadletterRecord:
-        obj = orjson.loads(raw)
+        obj = loads(raw)
         return cls(partition=obj["p"], offsets=obj["o"], reasons=obj["r"])
 
 

@@ -76,6 +76,7 @@ class Chaos:
         self.rng = random.Random(SEED)
         self.workers = {name: engine.start_worker(name) for name in ("a", "b")}
         self.resumes: list[float] = []
+        self.crashes: list[str] = []  # workers that ended by themselves (restarted, reported)
         self.log: list[str] = []
         self.started = time.monotonic()
 
@@ -98,7 +99,18 @@ class Chaos:
             time.sleep(0.25)
         self.resumes.append(time.monotonic() - began)
 
+    def supervise(self) -> None:
+        """Restart a worker whose process ended by itself, as systemd or Kubernetes would."""
+        for name, worker in list(self.workers.items()):
+            if worker.proc is not None and worker.proc.poll() is not None:
+                self.crashes.append(f"{name}: exit {worker.proc.returncode}\n{worker.log_tail(12)}")
+                self.say(f"{name} exited by itself (status {worker.proc.returncode}): restarted")
+                self.workers[name] = self.engine.start_worker(
+                    f"{name}-r{len(self.crashes)}", port=worker.port
+                )
+
     def resumed(self, before: float) -> bool:
+        self.supervise()
         workers = list(self.workers.values())
         try:
             owned = set().union(*(owned_partitions(w) for w in workers))
@@ -209,8 +221,11 @@ def test_exact_through_kills_rebalances_broker_restart_and_redis_outage(
         c: (e["score"], e["band"]) for c, e in expected.items()
     }
     assert actual_comments(engine) == expected_comments(engine)
+    for crash in chaos.crashes:
+        print(f"worker crash (restarted): {crash}")
     print(
-        f"{EVENTS} events, seed {SEED}: {KILLS} kills (SIGKILL and SIGTERM), a third worker joined and left, "
+        f"{len(chaos.crashes)} worker crashes; {EVENTS} events, seed {SEED}: {KILLS} kills (SIGKILL and "
+        "SIGTERM), a third worker joined and left, "
         f"broker restarted, Redis away 30 s; resumed after each kill in {min(chaos.resumes):.1f}.."
         f"{max(chaos.resumes):.1f} s (median {sorted(chaos.resumes)[len(chaos.resumes) // 2]:.1f} s)"
     )

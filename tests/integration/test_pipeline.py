@@ -128,8 +128,8 @@ def test_survey_comments_reach_the_serving_store_newest_first(engine):
     asyncio.run(produce_raw(records))
     client = redis.Redis.from_url(engine.settings.redis_url.get_secret_value())
     key = f"{engine.settings.app_id}:cspulse:comments"
-    wait_for(lambda: client.llen(key) == 5, 60, "comments in redis", [worker])
-    stored = [orjson.loads(item)["comment"] for item in client.lrange(key, 0, -1)]
+    wait_for(lambda: client.zcard(key) == 5, 60, "comments in redis", [worker])
+    stored = [orjson.loads(item)["comment"] for item in client.zrevrange(key, 0, -1)]  # newest first
     assert stored == list(reversed(comments))
     got = scrape_sum([worker])
     assert got['cs_survey_comments_total{survey="csat"}'] == 5

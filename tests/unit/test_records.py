@@ -30,3 +30,12 @@ def test_round_trip():
     record = Record(partition=3, state=_state(), offsets={"t": 9}, seen={"e": 1}, counts=[1, 2, 3], clock=5)
     back = Record.loads(record.dumps(lambda s: s), lambda d: d)
     assert back == record
+
+
+def test_integers_beyond_64_bits_round_trip_exactly() -> None:
+    from streams.engine.records import dumps, loads
+
+    big = {"t": [2**70 + 1, -(2**65)], "small": 3}
+    raw = dumps(big)
+    assert raw.startswith(b"J") and loads(raw) == big  # json module, exact
+    assert loads(dumps({"t": [1]})) == {"t": [1]} and not dumps({"t": [1]}).startswith(b"J")
