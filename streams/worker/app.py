@@ -16,7 +16,8 @@ from prometheus_client import CollectorRegistry
 from streams.engine.build import Engine, build_engine
 from streams.engine.processor import FamilyProcessor
 from streams.settings import Settings
-from streams.worker import consumer
+from streams.webconfig import WebConfig, auth_middleware, load_web_config
+from streams.worker import clients, consumer
 from streams.worker.changelog import ChangelogProducer, ChangelogWriter
 from streams.worker.handler import BatchHandler, Route
 from streams.worker.instruments import Instruments, serve_metrics
@@ -27,14 +28,17 @@ from streams.worker.tables import FamilyTable
 
 def create_app(settings: Settings) -> faust.App:
     s = settings
-    return faust.App(
+    web = load_web_config(s.web_config_file) if s.web_config_file else WebConfig()
+    app = faust.App(
         s.app_id,
         broker=s.broker,
+        broker_credentials=clients.credentials(s),
         store=s.store,
         datadir=s.data_dir,
         web_bind=s.web_bind,
         web_port=s.web_port,
         web_host=s.web_bind,
+        web_ssl_context=web.ssl_context(),
         topic_partitions=s.partitions,
         topic_replication_factor=s.replication_factor,
         topic_allow_declare=True,
@@ -51,6 +55,9 @@ def create_app(settings: Settings) -> faust.App:
         # for a bounded time: ~0.1 s at 2,000
         broker_max_poll_records=s.batch_size,
     )
+    if web.users:  # every page of the app's web server, /metrics and Faust's own
+        app.web.web_app.middlewares.append(auth_middleware(web))  # type: ignore[attr-defined]
+    return app
 
 
 class Worker:
@@ -74,7 +81,7 @@ class Worker:
         self.outputs = Outputs(deadletter_topic, hooks)
         self.handler = BatchHandler(self.outputs, self.instruments)
         consumer.install(self.app, self.handler)
-        self.changelog_producer = ChangelogProducer(settings.bootstrap, f"{settings.app_id}-changelog")
+        self.changelog_producer = ChangelogProducer(settings, f"{settings.app_id}-changelog")
         self.app.on_before_shutdown.connect(self._on_shutdown)
         self.tables: dict[str, FamilyTable] = {}
         for family, proc in self.engine.processors.items():

@@ -16,6 +16,7 @@ import orjson
 from aiohttp import web
 
 from streams.settings import Settings
+from streams.webconfig import auth_middleware, load_web_config
 
 from .lists import RedisLists
 from .prom import PrometheusClient
@@ -125,6 +126,10 @@ def make_app(settings: Settings) -> web.Application:
     lists = RedisLists(settings.redis_url.get_secret_value(), settings.app_id)
     snapshots = Snapshots(settings, prom, lists)
     app = web.Application()
+    if settings.web_config_file:  # basic auth on every page (TLS is the listener's: run_wallboard)
+        config = load_web_config(settings.web_config_file)
+        if config.users:
+            app.middlewares.append(auth_middleware(config))
     app[SNAPSHOTS] = snapshots
     app[POLLER] = Poller(snapshots, settings.wallboard_refresh)
 
