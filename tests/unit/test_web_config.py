@@ -7,6 +7,7 @@ scraping through both are in tests/integration/test_web_security_live.py.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import re
 import ssl
@@ -21,7 +22,7 @@ from bench.common import free_port
 from streams.cli import main
 from streams.exposition.wallboard.server import make_app
 from streams.settings import load_settings
-from streams.webconfig import WebConfig, load_web_config
+from streams.webconfig import WebConfig, auth_middleware, load_web_config
 from tests.certs import make_ca, make_server_cert
 
 PASSWORD = "correct horse battery staple"
@@ -153,3 +154,29 @@ async def test_tls_from_the_file_serves_https_trusted_by_its_ca(tmp_path: Path) 
                 await session.get(f"https://127.0.0.1:{port}/", ssl=ssl.create_default_context())
     finally:
         await runner.cleanup()
+
+
+async def test_a_bcrypt_check_never_stalls_the_event_loop(tmp_path: Path) -> None:
+    hashed = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=12)).decode()  # ~0.3 s a check
+    config = load_web_config(_write(tmp_path, f"basic_auth_users:\n  tv: '{hashed}'\n"))
+    app = web.Application(middlewares=[auth_middleware(config)])
+    app.router.add_get("/", lambda request: web.Response(text="ok"))
+    loop = asyncio.get_running_loop()
+    async with TestClient(TestServer(app)) as client:
+        gaps: list[float] = []
+
+        async def tick() -> None:
+            last = loop.time()
+            while True:
+                await asyncio.sleep(0.01)
+                now = loop.time()
+                gaps.append(now - last)
+                last = now
+
+        ticker = asyncio.create_task(tick())
+        started = loop.time()
+        wrong = await client.get("/", headers={"Authorization": _basic("tv", "guess")})
+        took = loop.time() - started
+        ticker.cancel()
+    assert wrong.status == 401
+    assert max(gaps) < took / 2, (max(gaps), took)
