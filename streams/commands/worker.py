@@ -22,8 +22,9 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
     if overrides:
         settings = settings.model_copy(update=overrides)
 
-    # Faust retries a refused connection for ever, logging a traceback each time: check
-    # first, so that wrong credentials or an untrusted certificate are one line and exit 1.
+    # Faust stops on a broker it cannot bootstrap from with a long traceback whose
+    # reason (aiokafka's "Unable to bootstrap") hides the cause: check first, so that wrong
+    # credentials, an untrusted certificate or a broker that is down are one line, exit 1.
     problem = asyncio.run(broker_problem(settings))
     if problem is not None:
         print(f"cspulse worker: {problem}", file=sys.stderr)

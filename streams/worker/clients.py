@@ -14,6 +14,7 @@ import ssl
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -75,10 +76,23 @@ def credentials(settings: Settings) -> CredentialsT | None:
     return SSLCredentials(context) if context is not None else None
 
 
-async def broker_problem(settings: Settings) -> str | None:
+@dataclass(frozen=True)
+class BrokerProblem:
+    """Why no broker took our connection: `refused` when one answered and said no (the
+    credentials, the certificate, the protocol), which retrying cannot mend and which is
+    told first; else it was unreachable (down, starting, a wrong address)."""
+
+    message: str
+    refused: bool
+
+    def __str__(self) -> str:
+        return self.message
+
+
+async def broker_problem(settings: Settings) -> BrokerProblem | None:
     """None once a bootstrap broker accepts a connection (TLS and SASL included) with these
-    settings; else one line saying why the last one did not, naming the setting to fix."""
-    problem = "CSPULSE_BROKER names no broker"
+    settings; else one line saying why not (a refusal first), naming the setting to fix."""
+    problems = [BrokerProblem("CSPULSE_BROKER names no broker", refused=True)]
     for address in settings.bootstrap.split(","):
         host, _, port = address.strip().rpartition(":")
         try:
@@ -86,20 +100,31 @@ async def broker_problem(settings: Settings) -> str | None:
             connecting = create_conn(host, int(port), request_timeout_ms=timeout_ms, **security(settings))
             conn = await asyncio.wait_for(connecting, PROBE_TIMEOUT)
         except Exception as exc:
-            problem = _describe(exc, address, settings)
+            problems.append(_describe(exc, address, settings))
             continue
         try:  # one request: a listener that wants SASL answers nothing before it
             await asyncio.wait_for(conn.send(MetadataRequest([])), PROBE_TIMEOUT)
         except Exception as exc:
-            problem = _describe(exc, address, settings)
+            problems.append(_describe(exc, address, settings))
             continue
         finally:
             conn.close()
         return None
-    return problem
+    return max(problems[1:] or problems, key=lambda p: p.refused)
 
 
-def _describe(exc: BaseException, address: str, settings: Settings) -> str:
+def _describe(exc: BaseException, address: str, settings: Settings) -> BrokerProblem:
+    refused = _refusal(exc, address, settings)
+    if refused is not None:
+        return BrokerProblem(refused, refused=True)
+    if isinstance(exc, TimeoutError):
+        reason = f"no answer within {PROBE_TIMEOUT:g} s"
+    else:
+        reason = str(exc) or type(exc).__name__
+    return BrokerProblem(f"cannot reach the broker at {address}: {reason}", refused=False)
+
+
+def _refusal(exc: BaseException, address: str, settings: Settings) -> str | None:
     if isinstance(exc, ssl.SSLCertVerificationError):
         return (
             f"the TLS certificate of the broker at {address} is not trusted ({exc.verify_message}); "
@@ -126,9 +151,7 @@ def _describe(exc: BaseException, address: str, settings: Settings) -> str:
             f"the broker at {address} closed the connection; does CSPULSE_KAFKA_SECURITY_PROTOCOL="
             f"{settings.kafka_security_protocol} match that listener?"
         )
-    if isinstance(exc, TimeoutError):
-        return f"cannot reach the broker at {address}: no answer within {PROBE_TIMEOUT:g} s"
-    return f"cannot reach the broker at {address}: {str(exc) or type(exc).__name__}"
+    return None
 
 
 def producer(settings: Settings, **overrides: Any) -> AIOKafkaProducer:
@@ -147,7 +170,7 @@ async def started_producer(settings: Settings, command: str) -> AIOKafkaProducer
             await prod.start()
             return prod
         except Exception as exc:
-            problem = f"cannot reach the broker at {settings.bootstrap}: {exc}"
+            problem = BrokerProblem(f"cannot reach the broker at {settings.bootstrap}: {exc}", refused=False)
             await prod.stop()
     print(f"cspulse {command}: {problem}", file=sys.stderr)
     return None

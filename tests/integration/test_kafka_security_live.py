@@ -94,3 +94,16 @@ def test_refused_credentials_or_certificate_are_one_line_and_exit_1(kind: str, t
     assert log.strip().splitlines() == [line for line in log.strip().splitlines() if phrase in line], log
     assert log.startswith("cspulse worker: ") and "Traceback" not in log, log
     assert secret not in log
+
+
+def test_an_unreachable_broker_is_one_line_too(tmp_path: Path) -> None:
+    """Faust alone stops with a traceback whose reason hides the cause; the worker says it."""
+    env = isolated_env(CSPULSE_BROKER=f"kafka://127.0.0.1:{free_port()}")
+    worker = WorkerProcess(env, port=free_port(), data_dir=tmp_path / "w", log=tmp_path / "w.log").start()
+    assert worker.proc is not None
+    assert worker.proc.wait(30) == 1
+    worker.stop()
+    lines = worker.log.read_text().strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("cspulse worker: cannot reach the broker at 127.0.0.1:"), (
+        lines
+    )
