@@ -39,6 +39,10 @@ def create_app(settings: Settings) -> faust.App:
         web_port=s.web_port,
         web_host=s.web_bind,
         web_ssl_context=web.ssl_context(),
+        # Faust's /table pages read table values (customer state) over HTTP, /router says
+        # which worker holds a key: the worker serves /metrics and nothing of the kind
+        web_tables_enabled=False,
+        web_router_enabled=False,
         topic_partitions=s.partitions,
         topic_replication_factor=s.replication_factor,
         topic_allow_declare=True,

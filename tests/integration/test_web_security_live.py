@@ -147,3 +147,6 @@ def test_the_worker_listens_on_localhost_only_by_default(engine) -> None:
     worker = engine.start_worker()
     wait_for(lambda: "cs_build_info" in worker.metrics_text(), 60, "/metrics on 127.0.0.1", [worker])
     assert _listening(worker.port) == {"127.0.0.1"}
+    for page in ("/table/", "/router/"):  # Faust's pages of table data and key owners: off
+        with pytest.raises(urllib.error.HTTPError, match="404"):
+            urllib.request.urlopen(f"http://127.0.0.1:{worker.port}{page}", timeout=5)
