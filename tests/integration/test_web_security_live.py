@@ -10,7 +10,10 @@ import base64
 import http.client
 import ipaddress
 import json
+import os
 import ssl
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -18,6 +21,7 @@ from pathlib import Path
 import bcrypt
 import pytest
 
+from bench.common import free_port
 from tests.certs import make_ca, make_server_cert
 from tests.factories import event, raw
 from tests.integration.conftest import produce_raw
@@ -150,3 +154,26 @@ def test_the_worker_listens_on_localhost_only_by_default(engine) -> None:
     for page in ("/table/", "/router/"):  # Faust's pages of table data and key owners: off
         with pytest.raises(urllib.error.HTTPError, match="404"):
             urllib.request.urlopen(f"http://127.0.0.1:{worker.port}{page}", timeout=5)
+
+
+def test_the_wallboard_serves_https_with_basic_auth(tmp_path: Path) -> None:
+    web_config, ca = _secured_web(tmp_path)
+    port = free_port()
+    env = {**os.environ, "CSPULSE_WEB_CONFIG_FILE": str(web_config), "CSPULSE_WALLBOARD_PORT": str(port)}
+    log = tmp_path / "wallboard.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streams.cli", "wallboard"], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        trusted = ssl.create_default_context(cafile=str(ca))
+        url = f"https://127.0.0.1:{port}"
+        wait_for(lambda: _get(f"{url}/healthz", trusted, PASSWORD)[0] == 200, 30, "the wallboard on https")
+        for page in ("/", "/api/kpis", "/healthz"):
+            assert _get(f"{url}{page}", trusted, None)[0] == 401, page
+        assert _get(f"{url}/api/kpis", trusted, PASSWORD)[0] == 200
+        assert _listening(port) == {"127.0.0.1"}
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert log.read_text().startswith(f"cspulse wallboard: https://127.0.0.1:{port}/")
