@@ -17,7 +17,6 @@ from streams.metrics.aggregate import DEFAULT_WINDOWS
 from streams.metrics.business_hours import parse_calendar
 from streams.metrics.subscriptions import COUNTED_STATUSES, STATUSES
 from streams.metrics.tickets import DEFAULT_TARGETS
-from streams.webconfig import load_web_config
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -217,6 +216,8 @@ class Settings(_FamilyTopics):  # type: ignore[misc]
     @classmethod
     def _web_config(cls, value: str) -> str:
         if value:
+            from streams.webconfig import load_web_config  # only when used: it loads aiohttp
+
             load_web_config(value)  # a ValueError saying what is wrong with the file
         return value
 

@@ -25,11 +25,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bcrypt
 import yaml
-from aiohttp import web
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 TLS_KEYS = frozenset({"cert_file", "key_file"})
 # A bcrypt check costs tens of milliseconds: remember credentials already accepted (by a
@@ -86,13 +88,14 @@ class WebConfig:
         return ok
 
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Handler = Callable[["web.Request"], Awaitable["web.StreamResponse"]]
 
 
 def auth_middleware(config: WebConfig) -> Any:
     """An aiohttp middleware answering 401 to a request without valid credentials. The
     bcrypt check runs in a thread (bcrypt releases the GIL), so a stream of wrong passwords
     costs CPU but never stalls the event loop: the worker's batches or the wallboard's."""
+    from aiohttp import web
 
     @web.middleware
     async def basic_auth(request: web.Request, handler: Handler) -> web.StreamResponse:
