@@ -13,9 +13,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-import orjson
 import pytest
-import redis.asyncio as aioredis
 
 from bench.common import free_port
 from streams.exposition.wallboard.lists import RedisLists
@@ -60,12 +58,13 @@ class SecuredRedis:
             return f"rediss://:{secret}@127.0.0.1:{self.port}/0?ssl_ca_certs={self.ca}"
         return f"redis://:{secret}@127.0.0.1:{self.port}/0"
 
-    async def comments(self, key: str) -> list[dict]:
-        client = aioredis.from_url(self.url(), socket_timeout=2)
+    async def comments(self, prefix: str) -> list[dict]:
+        """The comments stored under `prefix`, read with the password (and the CA)."""
+        store = ServingStore(self.url(), prefix)
         try:
-            return [orjson.loads(item) for item in await client.lrange(key, 0, -1)]
+            return await store.recent_comments(limit=1000)
         finally:
-            await client.aclose()
+            await store.close()
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -95,10 +94,8 @@ def test_the_worker_writes_comments_with_the_password_and_never_shows_it(
     ]
     topic = engine.topic("surveys")
     asyncio.run(produce_raw([(topic, f"cus_{i}".encode(), body, None) for i, body in enumerate(surveys)]))
-    key = f"{engine.settings.app_id}:cspulse:comments"
-
     def stored() -> bool:
-        return len(asyncio.run(redis_server.comments(key))) == 20
+        return len(asyncio.run(redis_server.comments(engine.settings.app_id))) == 20
 
     wait_for(stored, 90, "20 comments in the password-protected Redis", [worker])
 
@@ -137,4 +134,4 @@ def test_a_wrong_password_is_refused_logged_without_it_and_nothing_lost(
     assert "comments wait for Redis" in caplog.text
     assert wrong not in caplog.text and redis_server.password not in caplog.text
     assert asyncio.run(attempt(redis_server.url())) == (1, 0, 0)
-    assert [c["comment"] for c in asyncio.run(redis_server.comments("t:cspulse:comments"))] == ["hi"]
+    assert [c["comment"] for c in asyncio.run(redis_server.comments("t"))] == ["hi"]
