@@ -3,7 +3,8 @@
 Product usage is the highest-volume stream a customer-success team has, so its cost
 per event matters most: the same worker (first store) drains N `product.used` events,
 then N events of the simulator's default seven-family mix, each from its own
-pre-produced topics. Also records the state one tracked user costs
+pre-produced topics, and that mix again with the joined step (health score and time to
+value) switched off, so the two give its cost. Also records the state one tracked user costs
 (`bench.usage_state`: 1M users in-process, RSS before and after).
 """
 
@@ -37,6 +38,12 @@ async def run(events: int, customers: int, store: str, workdir: Path, scraper: S
         res.pop("metrics")
         out[name] = {"per_family": counts, **res}
         say(f"engine ({store}), {name}: {res['events_per_s']:,.0f} events/s")
+        if name == "all seven families":  # the same topics again, without the joined step
+            off = Isolated(topics.tag, {**topics.env, "CSPULSE_HEALTH_ENABLED": "false"})
+            res = await throughput.engine(off, store, events, workdir, scraper, label="all-no-health")
+            res.pop("metrics")
+            out[f"{name}, health off"] = {"per_family": counts, **res}
+            say(f"engine ({store}), {name}, health off: {res['events_per_s']:,.0f} events/s")
     out["usage_state"] = await _usage_state(1_000 if events < 100_000 else 1_000_000)
     say(f"usage state: {out['usage_state']['rss_bytes_per_user']:,.0f} bytes of RSS per tracked user")
     return out

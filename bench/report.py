@@ -190,10 +190,14 @@ def _family_rows(fam: dict[str, Any] | None) -> list[tuple[str, str, str]]:
     if not fam:
         return []
     out = []
-    for name in ("usage only", "all seven families"):
+    for name in ("usage only", "all seven families", "all seven families, health off"):
         if t := fam.get(name):
             note = f"{t['records']:,} events in {t['seconds']:.1f} s ({t['store']})"
             out.append((f"engine throughput, {name}", _num(t["events_per_s"], "/s"), note))
+    on, off = fam.get("all seven families"), fam.get("all seven families, health off")
+    if on and off and off["events_per_s"]:
+        cost = 1 - on["events_per_s"] / off["events_per_s"]
+        out.append(("cost of the joined step (health, TTV)", f"{cost:.0%}", "throughput lost, one run"))
     if u := fam.get("usage_state"):
         note = f"{u['users']:,} users of {u['customers']:,} customers, {u['features_per_user']} features each"
         out.append(("RSS per tracked user (usage state)", _num(round(u["rss_bytes_per_user"]), "B"), note))

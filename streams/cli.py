@@ -151,7 +151,17 @@ def _report(sub: Subparsers) -> None:
     )
     report.add_argument("file", nargs="?", metavar="FILE.jsonl", help="events ('-' = stdin)")
     report.add_argument("--from-topics", action="store_true", help="read the cs.* topics instead")
-    report.add_argument("--json", action="store_true", help="flat JSON of every series")
+    report.add_argument("--json", action="store_true", help="flat JSON of every series (or of --accounts)")
+    report.add_argument(
+        "--accounts",
+        action="store_true",
+        help="per-customer health instead: score, band, MRR, components and reasons, most MRR first",
+    )
+    report.add_argument(
+        "--band",
+        metavar="BANDS",
+        help="with --accounts: healthy, at_risk, critical or a comma list (default: every band)",
+    )
 
 
 def _topics(sub: Subparsers) -> None:

@@ -17,28 +17,10 @@ from streams.metrics.aggregate import DEFAULT_WINDOWS
 from streams.metrics.business_hours import parse_calendar
 from streams.metrics.subscriptions import COUNTED_STATUSES, STATUSES
 from streams.metrics.tickets import DEFAULT_TARGETS
+from streams.settings_health import HealthSettings
+from streams.settings_parsing import parse_duration, split
 
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-
-
-def parse_duration(text: str | int | float) -> int:
-    """'90s', '5m', '24h', '7d', '2w' or a number of seconds -> seconds."""
-    if isinstance(text, int | float):
-        return int(text)
-    if text.strip().isdigit():
-        return int(text)
-    match = _DURATION.match(text)
-    if not match:
-        raise ValueError(f"not a duration: {text!r} (use e.g. 90s, 5m, 24h, 7d)")
-    return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-
-
-def _split(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    return list(value)
-
+__all__ = ["Settings", "load_settings", "parse_duration"]
 
 # One `topic_<family>` setting (CSPULSE_TOPIC_<FAMILY>) per family of the registry.
 _FamilyTopics: Any = create_model(
@@ -48,7 +30,7 @@ _FamilyTopics: Any = create_model(
 )
 
 
-class Settings(_FamilyTopics):  # type: ignore[misc]
+class Settings(_FamilyTopics, HealthSettings):  # type: ignore[misc]
     """Every knob of a cspulse worker; see the README's configuration table."""
 
     model_config = SettingsConfigDict(env_prefix="CSPULSE_", frozen=True, extra="ignore")
@@ -77,15 +59,11 @@ class Settings(_FamilyTopics):  # type: ignore[misc]
     fx_rates: Annotated[dict[str, str], NoDecode] = Field(
         default_factory=lambda: {"EUR": "1.08", "GBP": "1.27", "JPY": "0.0067", "CAD": "0.73"}
     )
-    windows: Annotated[dict[str, int], NoDecode] = Field(
-        default_factory=lambda: dict(DEFAULT_WINDOWS)
-    )
+    windows: Annotated[dict[str, int], NoDecode] = Field(default_factory=lambda: dict(DEFAULT_WINDOWS))
     dedupe_horizon: Annotated[int, NoDecode] = 7 * 86400
     max_clock_skew: Annotated[int, NoDecode] = 300
     counted_statuses: Annotated[frozenset[str], NoDecode] = COUNTED_STATUSES
-    frt_targets: Annotated[dict[str, int], NoDecode] = Field(
-        default_factory=lambda: dict(DEFAULT_TARGETS)
-    )
+    frt_targets: Annotated[dict[str, int], NoDecode] = Field(default_factory=lambda: dict(DEFAULT_TARGETS))
     business_hours: str = ""
     redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
     session_timeout: Annotated[int, NoDecode] = 30
@@ -139,7 +117,7 @@ class Settings(_FamilyTopics):  # type: ignore[misc]
     @field_validator("windows", mode="before")
     @classmethod
     def _windows(cls, value: Any) -> dict[str, int]:
-        names = _split(value) if isinstance(value, str | list | tuple) else list(value)
+        names = split(value) if isinstance(value, str | list | tuple) else list(value)
         out = {name: parse_duration(name) for name in names}
         if not out or min(out.values()) < 24:
             raise ValueError("windows: give at least one window of 24s or more, e.g. 1h,24h")
@@ -155,7 +133,7 @@ class Settings(_FamilyTopics):  # type: ignore[misc]
     @field_validator("counted_statuses", mode="before")
     @classmethod
     def _statuses(cls, value: Any) -> frozenset[str]:
-        out = frozenset(_split(value))
+        out = frozenset(split(value))
         if not out <= STATUSES:
             raise ValueError(f"counted_statuses: unknown {sorted(out - STATUSES)}; use {sorted(STATUSES)}")
         return out
@@ -164,7 +142,7 @@ class Settings(_FamilyTopics):  # type: ignore[misc]
     @classmethod
     def _targets(cls, value: Any) -> dict[str, int]:
         if isinstance(value, str):
-            pairs = [p.split("=", 1) for p in _split(value)]
+            pairs = [p.split("=", 1) for p in split(value)]
             if any(len(p) != 2 for p in pairs):
                 raise ValueError("frt_targets: use priority=duration pairs, e.g. urgent=1h,high=4h")
             value = {k.strip(): v.strip() for k, v in pairs}

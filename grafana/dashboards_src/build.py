@@ -18,6 +18,7 @@ from pathlib import Path
 from grafana_foundation_sdk.builders.dashboard import Dashboard
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
+from .health import health
 from .pipeline import pipeline
 from .product import product
 from .revenue import revenue
@@ -32,6 +33,7 @@ DASHBOARDS: dict[str, Callable[[], Dashboard]] = {
     "pipeline.json": pipeline,
     "voc.json": voc,
     "product.json": product,
+    "health.json": health,
 }
 
 

@@ -10,6 +10,7 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
+from streams.commands.accounts import print_accounts
 from streams.commands.progress import progress, stderr
 from streams.engine.offline import OfflineRun
 from streams.metrics.ratios import headline
@@ -56,6 +57,8 @@ def run_report(settings: Settings, args: argparse.Namespace) -> int:
         stderr.print(f"line {item.line}: no event type this engine knows; skipped", markup=False)
     if len(run.unrouted) > 20:
         stderr.print(f"... and {len(run.unrouted) - 20} more unroutable lines", markup=False)
+    if getattr(args, "accounts", False):
+        return print_accounts(run, args)
     series = run.series()
     if args.json:
         sys.stdout.write(orjson.dumps(series, option=orjson.OPT_INDENT_2).decode() + "\n")

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from schemas.decode import Decoder
+from streams.engine.joined import FAMILY as HEALTH
+from streams.engine.joined import HealthProcessor
 from streams.engine.processor import FamilyProcessor
 from streams.metrics.base import Domain
+from streams.metrics.catalogue import scales_for
+from streams.metrics.health import HealthConfig
 from streams.metrics.money import FxTable
 from streams.settings import Settings
 
@@ -79,6 +84,25 @@ METRIC_FAMILIES = tuple(DOMAINS)
 class Engine:
     settings: Settings
     processors: dict[str, FamilyProcessor]
+    health: HealthProcessor | None  # the joined step over the families' states (None: off)
+
+    @property
+    def exposed(self) -> list[Any]:
+        """Every processor whose partition sums /metrics and the report read."""
+        return [*self.processors.values(), *([self.health] if self.health else [])]
+
+
+def health_config(settings: Settings) -> HealthConfig:
+    fx = fx_table(settings)
+    return HealthConfig(
+        weights={k: Fraction(v) for k, v in settings.health_weights.items()},
+        bands=dict(settings.health_bands),
+        windows=dict(settings.health_windows),
+        penalties=dict(settings.health_penalties),
+        sentiment=dict(settings.health_sentiment),
+        activation=settings.activation_features,
+        large_mrr=int(settings.health_large_account_mrr * fx.money_scale),
+    )
 
 
 def build_domains(settings: Settings) -> dict[str, Domain[Any, Any]]:
@@ -86,17 +110,25 @@ def build_domains(settings: Settings) -> dict[str, Domain[Any, Any]]:
 
 
 def build_engine(settings: Settings) -> Engine:
-    currencies = fx_table(settings).currencies
+    fx = fx_table(settings)
+    config = health_config(settings)
     topics = settings.family_topics
+    domains = build_domains(settings)
     processors = {
         family: FamilyProcessor(
             domain=domain,
-            decoder=Decoder(family, currencies, float(settings.max_clock_skew)),
+            decoder=Decoder(family, fx.currencies, float(settings.max_clock_skew)),
             topic_label=topics[family],
             partitions=settings.partitions,
             windows=settings.windows,
             dedupe_horizon=settings.dedupe_horizon,
+            # the health score counts failed payments over its own billing window
+            retention=config.windows["billing"] if family == "payments" else 0,
         )
-        for family, domain in build_domains(settings).items()
+        for family, domain in domains.items()
     }
-    return Engine(settings, processors)
+    health = None
+    if settings.health_enabled:
+        scales = scales_for(HEALTH, money_scale=fx.money_scale)
+        health = HealthProcessor(domains, config, settings.windows, scales)
+    return Engine(settings, processors, health)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from schemas.events import Envelope
 
@@ -57,6 +57,12 @@ class BatchResult:
     rekeys: list[Rekey] = field(default_factory=list)
     applied: list[Envelope] = field(default_factory=list)
     replayed: int = 0  # re-delivered after a restart, already in the record: skipped
+    #: the valid events among those: served again (serving writes are idempotent), as
+    #: their first serving may have been lost in the crash
+    redelivered: list[Envelope] = field(default_factory=list)
+    #: customer key -> domain state of every record the batch read, replayed ones too
+    #: (what the joined step re-reads; re-extracting an unchanged state is harmless)
+    touched: dict[bytes, Any] = field(default_factory=dict)
 
 
 class Store(Protocol):

@@ -13,8 +13,11 @@ from datetime import UTC, datetime
 
 from schemas.decode import family_of
 from streams.engine.build import Engine, build_engine
-from streams.engine.messages import Message
+from streams.engine.joined import FAMILY as HEALTH
+from streams.engine.joined import Account, joined_clock
+from streams.engine.messages import BatchResult, Message
 from streams.engine.partitioning import partition_for
+from streams.engine.records import CUSTOMER_PREFIX
 from streams.metrics.aggregate import merge
 from streams.metrics.base import SeriesKey
 from streams.metrics.readout import LabelFolder, export_value, fill_buckets, flat_name, fold_labels
@@ -38,7 +41,7 @@ class OfflineRun:
     def __init__(self, settings: Settings, now: datetime | None = None) -> None:
         self.settings = settings
         self.engine: Engine = build_engine(settings)
-        self.stores = {family: DictStore() for family in self.engine.processors}
+        self.stores = {family: DictStore() for family in [*self.engine.processors, HEALTH]}
         self.now = now or datetime.now(UTC)
         self.unrouted: list[Unrouted] = []
         self.ignored = 0  # records of a registered family without a metric domain (none today)
@@ -46,6 +49,7 @@ class OfflineRun:
     def feed_partition(self, family: str, partition: int, messages: list[Message]) -> None:
         proc = self.engine.processors[family]
         result = proc.process(partition, messages, self.stores[family], self.now)
+        self._join(family, partition, result)
         if result.rekeys:  # read-back topics: process where the worker would re-key to
             for owner in sorted({r.partition for r in result.rekeys}):
                 moved = [
@@ -55,7 +59,24 @@ class OfflineRun:
                     for r in result.rekeys
                     if r.partition == owner
                 ]
-                proc.process(owner, moved, self.stores[family], self.now)
+                self._join(family, owner, proc.process(owner, moved, self.stores[family], self.now))
+
+    def _join(self, family: str, partition: int, result: BatchResult) -> None:
+        """The joined step after each family batch, as a worker runs it after each fetch."""
+        if self.engine.health is None:
+            return
+        touched = {key: {family: state} for key, state in result.touched.items()}
+        clock = joined_clock(self.engine.processors.values(), partition)
+        self.engine.health.update(partition, touched, clock, self.stores[HEALTH])
+
+    def accounts(self) -> list[Account]:
+        """Every scored customer, as the workers' serving store holds them."""
+        if self.engine.health is None:
+            return []
+        store = self.stores[HEALTH]
+        items = [(k, v) for k, v in store.items() if k.startswith(CUSTOMER_PREFIX)]
+        found = self.engine.health.assessments(items)
+        return sorted((a for a in found if a.assessment is not None), key=lambda a: a.customer_id)
 
     def feed_lines(self, lines: Iterable[bytes], chunk: int = 5000) -> int:
         """Feed a JSONL stream; line numbers (1-based) act as offsets. Returns lines read."""
@@ -88,7 +109,7 @@ class OfflineRun:
     def raw_series(self) -> dict[SeriesKey, float]:
         folder = LabelFolder(self.settings.label_limit)
         out: dict[SeriesKey, float] = {}
-        for proc in self.engine.processors.values():
+        for proc in self.engine.exposed:
             summed = merge(fill_buckets(s.read()) for _, s in sorted(proc.sums.items()))
             for (name, labels), value in sorted(summed.items()):
                 key = (name, fold_labels(labels, folder))

@@ -43,6 +43,7 @@ class FamilyProcessor:
         partitions: int,
         windows: Mapping[str, int],
         dedupe_horizon: int,
+        retention: int = 0,
     ) -> None:
         self.domain = domain
         self.decoder = decoder
@@ -50,6 +51,9 @@ class FamilyProcessor:
         self.partitions = partitions
         self.windows = dict(windows)
         self.dedupe_horizon = dedupe_horizon
+        # exact history (seconds before the clock) the joined metrics read from this
+        # family's records, kept even when no window is that wide (health's 30d billing)
+        self.retention = retention
         self.sums: dict[int, PartitionSums] = {}
         self._outcome_keys = [series("cs_events_total", topic=topic_label, outcome=o) for o in OUTCOMES]
 
@@ -120,6 +124,7 @@ class FamilyProcessor:
                 record = records[key] = self._load_record(store, key, partition)
             if msg.offset <= record.offsets.get(msg.topic, -1):
                 result.replayed += 1  # applied before a crash: its effects are in the record
+                result.redelivered.append(decoded)
                 continue
             record.offsets[msg.topic] = msg.offset
             if self._apply(record, decoded, sums):
@@ -127,6 +132,7 @@ class FamilyProcessor:
         for key, record in records.items():
             self._prune(record, sums)
             store.set(key, record.dumps(self.domain.dump))
+            result.touched[key] = record.state
         if dead is not None:
             store.set(deadletter_key(partition), dead.dumps())
         sums.maybe_expire()
@@ -142,7 +148,7 @@ class FamilyProcessor:
             outcome, delta = Outcome.DUPLICATE, {}
         else:
             record.seen[event.event_id] = at
-            outcome, delta = self.domain.apply(record.state, event, sums.horizon())
+            outcome, delta = self.domain.apply(record.state, event, self._horizon(sums))
         record.counts[_INDEX[outcome]] += 1
         add(delta, (self._outcome_keys[_INDEX[outcome]], None), 1)
         sums.add(delta)
@@ -161,7 +167,12 @@ class FamilyProcessor:
         cutoff = sums.clock - self.dedupe_horizon
         if any(t < cutoff for t in record.seen.values()):
             record.seen = {k: t for k, t in record.seen.items() if t >= cutoff}
-        self.domain.prune(record.state, sums.horizon())
+        self.domain.prune(record.state, self._horizon(sums))
+
+    def _horizon(self, sums: PartitionSums) -> int:
+        """Oldest event time anything can still read: the windows, or `retention`."""
+        horizon = sums.horizon()
+        return min(horizon, sums.clock - self.retention) if self.retention else horizon
 
     def _load_record(self, store: Store, key: bytes, partition: int) -> Record:
         raw = store.get(key)

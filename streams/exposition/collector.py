@@ -113,7 +113,7 @@ class SumsCollector(Collector):
             for partition, sums in sorted(proc.sums.items()):
                 part = str(partition)
                 rows.extend(exported(sums.read(), scales, self.folder, (("partition", part),)))
-                if sums.clock:
+                if sums.clock and proc.topic:  # the joined step has no topic of its own
                     clocks.add_metric([part, proc.topic], float(sums.clock))
         yield from metric_families(rows, {})
         yield clocks

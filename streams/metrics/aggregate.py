@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from streams.metrics.base import Contributions, SeriesKey, add
-from streams.metrics.histograms import LE, bucket_groups, bucket_key
+from streams.metrics.histograms import bucket_groups, bucket_key, le_for
 
 DEFAULT_WINDOWS: dict[str, int] = {"1h": 3600, "24h": 86400, "7d": 7 * 86400, "30d": 30 * 86400}
 
@@ -121,7 +121,7 @@ def cumulate_buckets(read: dict[SeriesKey, int]) -> dict[SeriesKey, int]:
     """Per-bucket histogram counts made cumulative over `le`, in place (zeros left out)."""
     for (name, rest), counts in bucket_groups(read).items():
         running = 0
-        for le in LE:
+        for le in le_for(name.removesuffix("_bucket")):
             running += counts.get(le, 0)
             key = bucket_key(name, rest, le)
             if running:

@@ -19,21 +19,50 @@ from streams.metrics.eventtime import MICROS
 
 #: CONTRACT section 7 bucket bounds, seconds
 BUCKETS: tuple[int, ...] = (60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400, 172800)
-LE: tuple[str, ...] = (*(str(float(b)) for b in BUCKETS), "+Inf")
-_BOUNDS_US = tuple(b * MICROS for b in BUCKETS)
+#: Histograms with bounds of their own (CONTRACT v1.1 section 7); every other uses BUCKETS.
+#: Bounds are in the histogram's stored unit divided by its unit (seconds, or points).
+OWN_BUCKETS: dict[str, tuple[int, ...]] = {
+    "cs_time_to_value_seconds": (3600, 14400, 86400, 259200, 604800, 1209600, 2592000),
+    "cs_time_to_value_window_seconds": (3600, 14400, 86400, 259200, 604800, 1209600, 2592000),
+    "cs_health_score": (10, 20, 30, 40, 50, 60, 70, 80, 90, 100),
+}
+
+
+def _le(bounds: tuple[int, ...]) -> tuple[str, ...]:
+    return (*(str(float(b)) for b in bounds), "+Inf")
+
+
+LE: tuple[str, ...] = _le(BUCKETS)
+_OWN_LE = {name: _le(bounds) for name, bounds in OWN_BUCKETS.items()}
+
+
+def le_for(name: str) -> tuple[str, ...]:
+    """The `le` strings of histogram `name` (without `_bucket`), +Inf last."""
+    return _OWN_LE.get(name, LE)
+
+
 @lru_cache(maxsize=4096)
 def _keys(name: str, labels: Labels) -> tuple[tuple[SeriesKey, ...], SeriesKey, SeriesKey]:
     """(bucket keys in bound order incl. +Inf, sum key, count key); cached, built once."""
     extra = dict(labels)
-    buckets = tuple(series(f"{name}_bucket", le=le, **extra) for le in LE)
+    buckets = tuple(series(f"{name}_bucket", le=le, **extra) for le in le_for(name))
     return buckets, series(f"{name}_sum", **extra), series(f"{name}_count", **extra)
 
 
-def observe(out: Contributions, name: str, micros: int, at: At, labels: Labels = (), sign: int = 1) -> None:
-    """One observation of `micros` (>= 0) into histogram `name` (sign -1 takes it back)."""
+@lru_cache(maxsize=64)
+def _bounds(name: str, unit: int) -> tuple[int, ...]:
+    return tuple(b * unit for b in OWN_BUCKETS.get(name, BUCKETS))
+
+
+def observe(
+    out: Contributions, name: str, micros: int, at: At, labels: Labels = (), sign: int = 1, unit: int = MICROS
+) -> None:
+    """One observation of `micros` (>= 0, in 1/`unit` of the bounds) into histogram `name`
+    (sign -1 takes it back)."""
     buckets, sum_key, count_key = _keys(name, labels)
-    first = len(_BOUNDS_US)  # +Inf only
-    for i, bound in enumerate(_BOUNDS_US):
+    bounds = _bounds(name, unit)
+    first = len(bounds)  # +Inf only
+    for i, bound in enumerate(bounds):
         if micros <= bound:
             first = i
             break

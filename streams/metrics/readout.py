@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 
 from streams.metrics.base import Labels, SeriesKey
-from streams.metrics.histograms import LE, bucket_groups, bucket_key
+from streams.metrics.histograms import bucket_groups, bucket_key, le_for
 
 FREE_TEXT_LABELS = ("plan", "team", "feature")
 OTHER = "other"
@@ -41,7 +41,7 @@ def fill_buckets(read: dict[SeriesKey, int]) -> dict[SeriesKey, int]:
     Buckets are cumulative, so a missing one means no observation at or below it.
     """
     for (name, rest), present in bucket_groups(read).items():
-        for le in LE:
+        for le in le_for(name.removesuffix("_bucket")):
             if le not in present:
                 read[bucket_key(name, rest, le)] = 0
     return read

@@ -65,8 +65,8 @@ SCHEDULED_CHURN = series("cs_mrr_scheduled_churn")
 
 _TOTALS = 10
 
-# (occurred_at in epoch microseconds, plan, status, MRR, cancel_at_period_end, ended)
-Sub = tuple[int, str, str, int, bool, bool]
+# (occurred_at in epoch microseconds, plan, status, MRR, cancel_at_period_end, ended, quantity)
+Sub = tuple[int, str, str, int, bool, bool, int]
 
 
 @dataclass(slots=True)
@@ -78,6 +78,9 @@ class SubscriptionState:
     history: list[tuple[int, int, int]] = field(default_factory=list)  # (at s, code, amount)
     totals: list[int] = field(default_factory=lambda: [0] * _TOTALS)
     mrr: int = 0
+    #: earliest occurred_at (microseconds) of any subscription event, stale ones too
+    #: (time to value starts there, and a late earlier event restates it)
+    first: int | None = None
 
 
 class SubscriptionDomain:
@@ -85,9 +88,7 @@ class SubscriptionDomain:
 
     family = "subscriptions"
 
-    def __init__(
-        self, fx: FxTable, counted_statuses: frozenset[str] = COUNTED_STATUSES
-    ) -> None:
+    def __init__(self, fx: FxTable, counted_statuses: frozenset[str] = COUNTED_STATUSES) -> None:
         unknown = set(counted_statuses) - STATUSES
         if unknown:
             raise ValueError(f"unknown subscription statuses: {sorted(unknown)}")
@@ -135,6 +136,8 @@ class SubscriptionDomain:
         # nothing this family decides depends on the horizon: `prune` drops only what
         # no window can see any more
         micros = eventtime.micros(event.occurred_at)
+        if state.first is None or micros < state.first:
+            state.first = micros
         old = state.subs.get(event.subscription_id)
         if old is not None and micros < old[0]:
             return Outcome.STALE, {}
@@ -143,7 +146,7 @@ class SubscriptionDomain:
         cape = event.cancel_at_period_end
         plan = event.plan
         status = "canceled" if ended else event.status
-        state.subs[event.subscription_id] = (micros, plan, status, mrr, cape, ended)
+        state.subs[event.subscription_id] = (micros, plan, status, mrr, cape, ended, event.quantity)
 
         delta: Contributions = {}
         old_mrr = 0
@@ -194,7 +197,7 @@ class SubscriptionDomain:
 
     def contributions(self, state: SubscriptionState) -> Contributions:
         out: Contributions = {}
-        for _, plan, _, mrr, cape, _ in state.subs.values():
+        for _, plan, _, mrr, cape, _, _ in state.subs.values():
             if mrr:
                 mrr_key, subs_key = self._keys(plan)
                 add(out, (mrr_key, None), mrr)
@@ -216,21 +219,23 @@ class SubscriptionDomain:
         state.history = since(state.history, horizon)
 
     def dump(self, state: SubscriptionState) -> dict[str, Any]:
-        """{"s": {id: [us, plan, status, mrr, cape, ended]}, "e", "h": flat, "t"}."""
+        """{"s": {id: [us, plan, status, mrr, cape, ended, quantity]}, "e", "h": flat, "t", "f"}."""
         return {
             "s": {
-                sid: [us, plan, status, mrr, int(cape), int(ended)]
-                for sid, (us, plan, status, mrr, cape, ended) in state.subs.items()
+                sid: [us, plan, status, mrr, int(cape), int(ended), quantity]
+                for sid, (us, plan, status, mrr, cape, ended, quantity) in state.subs.items()
             },
             "e": int(state.ever_active),
             "h": [x for entry in state.history for x in entry],
             "t": state.totals,
+            "f": state.first,
         }
 
     def load(self, data: dict[str, Any]) -> SubscriptionState:
+        # records written before v1.1 health inputs have no quantity (1) and no "f"
         subs: dict[str, Sub] = {
-            sid: (us, plan, status, mrr, bool(cape), bool(ended))
-            for sid, (us, plan, status, mrr, cape, ended) in data["s"].items()
+            sid: (row[0], row[1], row[2], row[3], bool(row[4]), bool(row[5]), row[6] if len(row) > 6 else 1)
+            for sid, row in data["s"].items()
         }
         flat = data["h"]
         return SubscriptionState(
@@ -239,6 +244,7 @@ class SubscriptionDomain:
             history=list(zip(flat[0::3], flat[1::3], flat[2::3], strict=True)),
             totals=list(data["t"]),
             mrr=sum(sub[3] for sub in subs.values()),
+            first=data.get("f"),
         )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from schemas.events import SCORE_RANGES, SurveyEvent
 from streams.metrics.base import Contributions, Outcome, add_into, bump, series
 from streams.metrics.catalogue import scales_for
-from streams.metrics.eventtime import seconds
+from streams.metrics.eventtime import micros, seconds
 
 _RATINGS: dict[str, tuple[tuple[int, str], ...]] = {
     # (lowest score of the band, rating), highest band first
@@ -40,6 +40,9 @@ class SurveyState:
     comments: dict[str, int] = field(default_factory=dict)
     #: (epoch second, survey, score) -> responses, newer than the prune horizon
     recent: dict[tuple[int, str, int], int] = field(default_factory=dict)
+    #: survey -> (microseconds, score) of the latest response by occurred_at, the lower
+    #: score on a tie (order-independent); never pruned: the health score reads it
+    latest: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def _response(at: int, survey: str, score: int, n: int) -> Contributions:
@@ -77,6 +80,7 @@ class SurveyDomain:
         at = seconds(event.occurred_at)
         counts = state.counts.setdefault(survey, [0] * (high + 1))
         counts[score] += 1
+        _keep_latest(state, survey, micros(event.occurred_at), score)
         slot = (at, survey, score)
         state.recent[slot] = state.recent.get(slot, 0) + 1
         delta = _alltime(survey, score, 1)
@@ -108,6 +112,7 @@ class SurveyDomain:
             "c": state.counts,
             "m": state.comments,
             "r": [[at, survey, score, n] for (at, survey, score), n in state.recent.items()],
+            "l": {survey: list(latest) for survey, latest in state.latest.items()},
         }
 
     def load(self, data: Any) -> SurveyState:
@@ -115,4 +120,11 @@ class SurveyDomain:
             counts={k: list(v) for k, v in data["c"].items()},
             comments=dict(data["m"]),
             recent={(at, survey, score): n for at, survey, score, n in data["r"]},
+            latest={survey: (at, score) for survey, (at, score) in data.get("l", {}).items()},
         )
+
+
+def _keep_latest(state: SurveyState, survey: str, at: int, score: int) -> None:
+    current = state.latest.get(survey)
+    if current is None or at > current[0] or (at == current[0] and score < current[1]):
+        state.latest[survey] = (at, score)

@@ -29,13 +29,14 @@ from typing import Any
 from schemas.events import UsageEvent
 from streams.metrics.base import Contributions, Outcome, SeriesKey, bump, series
 from streams.metrics.catalogue import scales_for
-from streams.metrics.eventtime import seconds
+from streams.metrics.eventtime import micros, seconds
 
 ACTIVE_USERS = series("cs_active_users")
 ACTIVE_ACCOUNTS = series("cs_active_accounts")
 USERS_NEW = series("cs_users_new")
 USERS_TOTAL = series("cs_users_total")
 FIRST, LAST, PAIRS = 0, 1, 2  # offsets in a user's list; feature pairs start at PAIRS
+NEVER_USED = 2**63 - 1  # a feature's first use before any is known
 
 
 def feature_users(feature: str) -> SeriesKey:
@@ -58,6 +59,8 @@ class UsageState:
     users: dict[str, array[int]] = field(default_factory=dict)
     #: latest activity of any user (seconds), 0 before the first event
     latest: int = 0
+    #: earliest use of each feature (microseconds), parallel to `features`: time to value
+    firsts: list[int] = field(default_factory=list)
 
 
 def _feature_index(state: UsageState, feature: str) -> int:
@@ -66,6 +69,7 @@ def _feature_index(state: UsageState, feature: str) -> int:
     except ValueError:
         state.features.append(feature)
         state.uses.append(0)
+        state.firsts.append(NEVER_USED)
         return len(state.features) - 1
 
 
@@ -107,6 +111,9 @@ class UsageDomain:
         had_users = bool(state.users)
         index = _feature_index(state, event.feature)
         state.uses[index] += event.count
+        first = micros(event.occurred_at)
+        if first < state.firsts[index]:
+            state.firsts[index] = first
         bump(out, product_uses(event.feature), None, event.count)
         user = state.users.get(event.user_id)
         if user is None:
@@ -155,9 +162,12 @@ class UsageDomain:
             "f": state.features,
             "n": state.uses,
             "u": {u: user.tolist() for u, user in state.users.items()},
+            "m": state.firsts,
         }
 
     def load(self, data: Any) -> UsageState:
         users = {user_id: array("q", user) for user_id, user in data["u"].items()}
         latest = max((user[LAST] for user in users.values()), default=0)
-        return UsageState(list(data["f"]), list(data["n"]), users, latest)
+        # records written before time to value have no first uses: unknown, never counted
+        firsts = list(data.get("m", [NEVER_USED] * len(data["f"])))
+        return UsageState(list(data["f"]), list(data["n"]), users, latest, firsts)

@@ -13,17 +13,21 @@ from typing import Any
 import faust
 from prometheus_client import CollectorRegistry
 
-from streams.engine.build import Engine, build_engine
+from streams.engine.build import Engine, build_engine, fx_table
+from streams.engine.joined import HealthProcessor
 from streams.engine.processor import FamilyProcessor
 from streams.settings import Settings
 from streams.webconfig import WebConfig, auth_middleware, load_web_config
 from streams.worker import clients, consumer
+from streams.worker.accounts import AccountStore
+from streams.worker.api import serve_accounts
 from streams.worker.changelog import ChangelogProducer, ChangelogWriter
-from streams.worker.handler import BatchHandler, Route
+from streams.worker.handler import BatchHandler, Joined, Route
 from streams.worker.instruments import Instruments, serve_metrics
 from streams.worker.outputs import Outputs, serving_hooks
 from streams.worker.serving import ServingStore
-from streams.worker.tables import FamilyTable
+from streams.worker.tables import FamilyTable, HealthTable
+from streams.worker.topics import DEADLETTER_CONFIG
 
 
 def create_app(settings: Settings) -> faust.App:
@@ -73,27 +77,70 @@ class Worker:
         self.registry = registry if registry is not None else CollectorRegistry()
         self.app = create_app(settings)
         serve_metrics(self.app, self.registry, settings.faust_sensor)
-        self.instruments = Instruments(self.registry, settings, self.engine.processors.values())
+        self.instruments = Instruments(self.registry, settings, self.engine.exposed)
         deadletter_topic = self.app.topic(
             settings.topic_deadletter,
             key_serializer="raw",
             value_serializer="raw",
             partitions=settings.partitions,
+            config=DEADLETTER_CONFIG,  # when the worker declares it
         )
         self.serving = ServingStore(settings.redis_url.get_secret_value(), settings.app_id)
         hooks = serving_hooks(self.serving, self.instruments.serving_errors)
-        self.outputs = Outputs(deadletter_topic, hooks)
+        self.account_store = AccountStore(
+            self.serving.client, settings.app_id, fx_table(settings).money_scale
+        )
+        serve_accounts(self.app, self.account_store)
+        self.outputs = Outputs(deadletter_topic, hooks, self.account_store, self.instruments.serving_errors)
         self.handler = BatchHandler(self.outputs, self.instruments)
         consumer.install(self.app, self.handler)
         self.changelog_producer = ChangelogProducer(settings, f"{settings.app_id}-changelog")
         self.app.on_before_shutdown.connect(self._on_shutdown)
+        self.app.timer(interval=5.0)(self._retry_serving)
         self.tables: dict[str, FamilyTable] = {}
         for family, proc in self.engine.processors.items():
             self._wire_family(family, proc)
+        if self.engine.health is not None:
+            self._wire_health(self.engine.health)
+
+    async def _retry_serving(self) -> None:
+        """Writes that wait for Redis go with the next batch, or here when none comes."""
+        if self.serving.pending:
+            await self.outputs.hooks["surveys"]([])
+        if self.account_store.pending:
+            await self.outputs.accounts([])
 
     async def _on_shutdown(self, app: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
         # streams have stopped by now (stream_wait_empty): nothing sends after this
         await self.changelog_producer.stop()
+
+    def _wire_health(self, health: HealthProcessor) -> None:
+        """The joined table: partitioned like every family topic, so co-assigned with them."""
+        s = self.settings
+        table = HealthTable(
+            self.app,
+            name="health-state",
+            default=None,
+            partitions=s.partitions,
+            key_type=bytes,
+            value_type=bytes,
+            beacon=self.app.tables.beacon,
+            help="cspulse health inputs by customer",
+        )
+        table.processor = health
+        table.source_topics = frozenset(
+            topic
+            for family in self.engine.processors
+            for topic in (s.family_topics[family], s.rekey_topic(family))
+        )
+        table.rebuild_seconds = self.instruments.rebuild_seconds
+        table.publish = self.outputs.accounts  # type: ignore[method-assign,assignment]
+        self.app.tables.add(table)
+        self.health_table = table
+        families = list(self.engine.processors.values())
+        self.handler.joined = Joined(
+            health, ChangelogWriter(table, self.changelog_producer), families
+        )
 
     def _wire_family(self, family: str, proc: FamilyProcessor) -> None:
         s = self.settings

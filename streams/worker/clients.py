@@ -30,10 +30,14 @@ if TYPE_CHECKING:
 
 # durable: acks from all in-sync replicas, and a retried send is never written twice
 DURABLE: Final[dict[str, Any]] = {"acks": "all", "enable_idempotence": True}
+# A record the broker accepted (up to its ~1 MiB default) plus the dead-letter headers
+# must still be sendable: the producers and the dead-letter topic allow twice that.
+MAX_RECORD_BYTES: Final = 2 * 1024 * 1024
 PRODUCER: Final[dict[str, Any]] = {
     **DURABLE,
     "linger_ms": 5,
     "max_batch_size": 256 * 1024,  # well under the consumers' 1 MiB partition fetch (recovery)
+    "max_request_size": MAX_RECORD_BYTES,
 }
 CONSUMER: Final[dict[str, Any]] = {"enable_auto_commit": False, "auto_offset_reset": "earliest"}
 

@@ -9,7 +9,6 @@ from typing import Any
 import faust
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from streams.engine.processor import FamilyProcessor
 from streams.exposition import SumsCollector
 from streams.metrics.catalogue import help_for
 from streams.settings import Settings
@@ -21,7 +20,7 @@ class Instruments:
     """Registered in this order, which is the order /metrics lists them in."""
 
     def __init__(
-        self, registry: CollectorRegistry, settings: Settings, processors: Iterable[FamilyProcessor]
+        self, registry: CollectorRegistry, settings: Settings, processors: Iterable[Any]
     ) -> None:
         self.lag = Histogram(
             "cs_event_lag_seconds",

@@ -9,7 +9,9 @@ import faust
 from prometheus_client import Counter
 
 from schemas.events import Envelope
+from streams.engine.joined import Account
 from streams.engine.messages import Deadletter, Rekey
+from streams.worker.accounts import AccountStore
 from streams.worker.serving import ServingStore
 
 # what one family's applied events feed besides Prometheus
@@ -34,9 +36,27 @@ def _headers(message: Any) -> list[tuple[str, bytes]]:
 
 
 class Outputs:
-    def __init__(self, deadletter_topic: faust.TopicT, hooks: Mapping[str, ServingHook]) -> None:
+    def __init__(
+        self,
+        deadletter_topic: faust.TopicT,
+        hooks: Mapping[str, ServingHook],
+        account_store: AccountStore | None = None,
+        errors: Counter | None = None,
+    ) -> None:
         self.deadletter_topic = deadletter_topic
         self.hooks = hooks
+        self.account_store = account_store
+        self.errors = errors
+
+    async def accounts(self, accounts: Sequence[Account]) -> None:
+        """Customers whose health changed (or who lost their score) to the serving store."""
+        store = self.account_store
+        if store is None:
+            return
+        before = store.errors
+        await store.publish(accounts)
+        if self.errors is not None:
+            self.errors.inc(store.errors - before)
 
     async def deadletter(self, dead: Deadletter) -> Any:
         """Send the record as it came, with why and where from in its headers."""

@@ -8,7 +8,10 @@ from aiokafka.admin import NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from streams.settings import Settings
-from streams.worker.clients import admin
+from streams.worker.clients import MAX_RECORD_BYTES, admin
+
+#: the dead-letter topic takes any record the source topics took, plus its headers
+DEADLETTER_CONFIG = {"max.message.bytes": str(MAX_RECORD_BYTES)}
 
 
 def all_topics(settings: Settings) -> list[str]:
@@ -31,7 +34,15 @@ async def create_topics(settings: Settings) -> dict[str, str]:
         if wanted:
             with contextlib.suppress(TopicAlreadyExistsError):  # raced with another creator
                 await client.create_topics(
-                    [NewTopic(t, settings.partitions, settings.replication_factor) for t in wanted]
+                    [
+                        NewTopic(
+                            t,
+                            settings.partitions,
+                            settings.replication_factor,
+                            topic_configs=DEADLETTER_CONFIG if t == settings.topic_deadletter else None,
+                        )
+                        for t in wanted
+                    ]
                 )
         return outcome
 

@@ -87,9 +87,26 @@ async def test_comments_written_during_an_outage_arrive_once_redis_is_back(redis
     with_outage = ServingStore(url, "outage", kept=12)
     got = await _run(with_outage, batches, redis_server)
     assert with_outage.errors == 2  # the two batches while Redis was away
-    assert with_outage.pending == []
+    assert with_outage.pending == {}
     without = ServingStore(url, "steady", kept=12)
     expected = await _run(without, batches, None)
     assert got == expected == [f"comment {n}" for n in range(24, 12, -1)]
     await with_outage.close()
     await without.close()
+
+
+async def test_comments_are_the_same_whatever_the_order_and_the_repeats(redis_server: Redis) -> None:
+    """A crash re-delivers events whose comments may or may not have been written: written
+    again, they change nothing, and any arrival order ends with the same newest `kept`."""
+    events = [_survey(n) for n in range(30)]
+    url = f"redis://127.0.0.1:{redis_server.port}/0"
+    once = ServingStore(url, "once", kept=12)
+    await once.publish(events)
+    replayed = ServingStore(url, "replayed", kept=12)
+    for chunk in (events[10:20], events[::-1], events[:15], events[25:]):
+        await replayed.publish(chunk)
+    expected = [f"comment {n}" for n in range(29, 17, -1)]
+    assert [c["comment"] for c in await once.recent_comments(100)] == expected
+    assert [c["comment"] for c in await replayed.recent_comments(100)] == expected
+    await once.close()
+    await replayed.close()

@@ -38,6 +38,34 @@ INVALID: dict[str, list[str]] = {
     "wallboard_port": ["0", "65536", "tv"],
     "wallboard_refresh": ["0", "-1", "often"],
     "wallboard_stale_after": ["soon", "5 minutes"],
+    "health_enabled": ["maybe", "2"],
+    "health_weights": [
+        "usage=0.5,support=0.2,sentiment=0.2,billing=0.2",  # sums to 1.1
+        "usage=0.35,support=0.2,sentiment=0.2",  # one missing
+        "usage=x,support=0.2,sentiment=0.2,billing=0.25",
+        "usage=-0.35,support=0.9,sentiment=0.2,billing=0.25",
+        "usage",
+        "usage=0.35,support=0.2,sentiment=0.2,billing=0.25,mood=0",
+    ],
+    "health_bands": [
+        "healthy=40,at_risk=70",
+        "healthy=70",
+        "healthy=70,at_risk=0",
+        "healthy=101,at_risk=40",
+        "healthy=high,at_risk=40",
+    ],
+    "health_windows": [
+        "usage=7d,billing=30d",
+        "usage=7x,billing=30d,sentiment=90d",
+        "usage=0s,billing=30d,sentiment=90d",
+    ],
+    "health_penalties": [
+        "open_ticket=15",
+        "open_ticket=-1,overdue_ticket=35,failed_payment=40",
+        "open_ticket=a,overdue_ticket=35,failed_payment=40",
+    ],
+    "health_sentiment": ["positive=100,neutral=60,negative=0", "positive=101,neutral=60,negative=0,none=60"],
+    "health_large_account_mrr": ["-1", "lots", "nan"],
     # SASL_* without a user and password set is one line naming the protocol
     "kafka_security_protocol": ["TLS", "SASL_SSL", "sasl_plaintext", "sasl-ssl"],
     "kafka_sasl_mechanism": ["GSSAPI", "scram", "OAUTHBEARER"],
@@ -52,6 +80,7 @@ FREE_TEXT = {
     "web_bind",
     "wallboard_bind",
     "topic_deadletter",
+    "activation_features",  # feature names; empty: any feature
     "kafka_sasl_username",
     "kafka_sasl_password",
 }

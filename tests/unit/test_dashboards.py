@@ -27,7 +27,7 @@ from grafana.dashboards_src.promql import (  # noqa: E402
 DASHBOARD_DIR = ROOT / "grafana" / "dashboards"
 PROVISIONING = ROOT / "grafana" / "provisioning"
 RULE_FILES = sorted((ROOT / "prometheus" / "rules").glob("*.yml"))
-EXPECTED = {"revenue.json", "support.json", "pipeline.json", "voc.json", "product.json"}
+EXPECTED = {"revenue.json", "support.json", "pipeline.json", "voc.json", "product.json", "health.json"}
 # Series beyond the contract that a dashboard may read, each for a stated reason (the
 # catalogue test below still checks that workers export them):
 # comment counts on the voice-of-customer dashboard exist only as this engine series.

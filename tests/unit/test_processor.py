@@ -44,11 +44,14 @@ def test_replayed_offsets_are_skipped_after_a_crash():
     proc = _engine().processors["surveys"]
     store = DictStore()
     batch = messages(SURVEYS, 0, [raw(event("survey.responded")) for _ in range(3)])
-    proc.process(0, batch, store, NOW)
+    first = proc.process(0, batch, store, NOW)
     # the worker died before committing: the same offsets come again
-    proc.process(0, batch, store, NOW)
+    again = proc.process(0, batch, store, NOW)
     assert _value(proc, "cs_events_total", outcome="applied") == 3
     assert _value(proc, "cs_events_total", outcome="duplicate") == 0
+    # not applied again, but handed back for serving (a write lost in the crash is redone)
+    assert (again.applied, again.replayed) == ([], 3)
+    assert [e.event_id for e in again.redelivered] == [e.event_id for e in first.applied]
 
 
 def test_rebuild_from_store_equals_running_sums():

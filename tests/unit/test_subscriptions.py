@@ -243,12 +243,16 @@ def test_trial_conversion_is_new_not_reactivation() -> None:
     assert run.money("cs_mrr_movement_total", kind="new") == 10
 
 
-def test_stale_event_changes_nothing() -> None:
+def test_stale_event_changes_nothing_but_the_first_event_time() -> None:
     state = DOMAIN.new_state()
     DOMAIN.apply(state, ev(datetime(2024, 4, 5, tzinfo=UTC), amount_minor=2000))
     before = DOMAIN.dump(state)
     outcome, delta = DOMAIN.apply(state, ev(datetime(2024, 4, 4, tzinfo=UTC), amount_minor=9000))
-    assert (outcome, delta, DOMAIN.dump(state)) == (Outcome.STALE, {}, before)
+    after = DOMAIN.dump(state)
+    # time to value starts at the earliest subscription event: a late earlier one restates it
+    assert after.pop("f") == int(datetime(2024, 4, 4, tzinfo=UTC).timestamp()) * 1_000_000
+    assert before.pop("f") == int(datetime(2024, 4, 5, tzinfo=UTC).timestamp()) * 1_000_000
+    assert (outcome, delta, after) == (Outcome.STALE, {}, before)
 
 
 def test_equal_timestamps_later_arrival_wins() -> None:

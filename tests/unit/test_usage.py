@@ -161,7 +161,13 @@ def test_prune_forgets_old_features_keeps_users_and_dump_is_compact() -> None:
     DOMAIN.apply(state, used("u1", T, feature="search"))
     DOMAIN.prune(state, new - 30 * 86400)
     assert {u: list(a) for u, a in state.users.items()} == {"u1": [old, new, 1, new]}
-    assert DOMAIN.dump(state) == {"f": ["export", "search"], "n": [1, 1], "u": {"u1": [old, new, 1, new]}}
+    firsts = [old * 1_000_000, new * 1_000_000]  # each feature's first use, microseconds (TTV)
+    assert DOMAIN.dump(state) == {
+        "f": ["export", "search"],
+        "n": [1, 1],
+        "u": {"u1": [old, new, 1, new]},
+        "m": firsts,
+    }
     again = DOMAIN.load(orjson.loads(orjson.dumps(DOMAIN.dump(state))))
     assert DOMAIN.contributions(again) == DOMAIN.contributions(state)
     assert again.latest == new

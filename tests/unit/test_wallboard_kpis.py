@@ -6,7 +6,7 @@ import orjson
 import pytest
 from pydantic import ValidationError
 
-from streams.exposition.wallboard.at_risk import parse_at_risk
+from streams.exposition.wallboard.at_risk import at_risk_view
 from streams.exposition.wallboard.kpis import Kpi, catalogue, freshness_expr, status
 from streams.exposition.wallboard.lists import comment_view
 from streams.exposition.wallboard.snapshot import ago, kpi_view
@@ -107,18 +107,12 @@ def test_comment_view_adds_the_rating_band() -> None:
     assert comment_view(b"{not json") is None
 
 
-def test_at_risk_entries_are_read_tolerantly() -> None:
-    raw = [
-        orjson.dumps({"customer_id": "c1", "score": 41, "band": "at_risk", "mrr": 120.5, "extra": 1}),
-        b"not json",
-        orjson.dumps(["a", "list"]),
-        orjson.dumps({"score": 10}),  # no customer: nothing to show
-        orjson.dumps({"customer_id": "c2"}),
-    ]
-    assert parse_at_risk(raw) == [
-        {"customer_id": "c1", "score": 41, "band": "at_risk", "mrr": 120.5},
-        {"customer_id": "c2"},
-    ]
+def test_an_at_risk_entry_shows_its_headline_and_first_reason() -> None:
+    entry = {"customer_id": "c1", "score": 41, "band": "at_risk", "mrr": 120.5, "partition": 3,
+             "reasons": ["2 failed payments in 30d", "NPS 3 on 2026-11-20"], "components": {}}  # fmt: skip
+    headline = {"customer_id": "c1", "score": 41, "band": "at_risk", "mrr": 120.5}
+    assert at_risk_view(entry) == {**headline, "reason": "2 failed payments in 30d"}
+    assert at_risk_view({"customer_id": "c2", "reasons": []}) == {"customer_id": "c2"}
 
 
 def test_wallboard_settings() -> None:

@@ -1,40 +1,30 @@
-"""Accounts at risk, read from a Redis list that a future health-score feature will write.
+"""Accounts at risk for the wallboard: the at_risk and critical customers with the most MRR.
 
-Kept apart and tolerant on purpose: the list may not exist (the feature is not built
-yet), and its entries' shape is not fixed by the contract. No key means no section on
-the wallboard (None); an entry that is not a JSON object is skipped, not an error.
-Entries are shown as they come (the writer orders them), with the fields below if set.
+Read from the health serving store (streams/exposition/accounts.py) the workers write.
+No scored customer yet (or health off) means no section on the wallboard (None).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import orjson
+from streams.exposition.accounts import read_accounts, scores_key
+from streams.metrics.health import AT_RISK_BANDS
 
-AT_RISK_KEY = "cspulse:accounts_at_risk"
-FIELDS = ("customer_id", "name", "score", "band", "mrr", "reason")
-
-
-def at_risk_key(prefix: str) -> str:
-    return f"{prefix}:{AT_RISK_KEY}"
+FIELDS = ("customer_id", "score", "band", "mrr", "reasons")
 
 
-def parse_at_risk(raw: list[bytes]) -> list[dict[str, Any]]:
-    out = []
-    for item in raw:
-        try:
-            entry = orjson.loads(item)
-        except orjson.JSONDecodeError:
-            continue
-        if isinstance(entry, dict) and entry.get("customer_id") is not None:
-            out.append({k: entry[k] for k in FIELDS if k in entry})
-    return out
+def at_risk_view(entry: dict[str, Any]) -> dict[str, Any]:
+    """What the page shows of one served entry: its headline fields and the first reason."""
+    view = {k: entry[k] for k in FIELDS if k in entry}
+    reasons = view.pop("reasons", None) or []
+    if reasons:
+        view["reason"] = reasons[0]
+    return view
 
 
 async def read_at_risk(client: Any, prefix: str, limit: int) -> list[dict[str, Any]] | None:
-    """The first `limit` accounts at risk, or None when the list does not exist."""
-    key = at_risk_key(prefix)
-    if not await client.exists(key):
+    """The first `limit` accounts at risk, most MRR first; None while no customer is scored."""
+    if not await client.exists(scores_key(prefix)):
         return None
-    return parse_at_risk(await client.lrange(key, 0, limit - 1))
+    return [at_risk_view(e) for e in await read_accounts(client, prefix, AT_RISK_BANDS, limit)]

@@ -1,4 +1,4 @@
-"""Lists from the Redis serving store: the latest survey comments (and accounts at risk)."""
+"""Lists from the Redis serving store: the latest survey comments and accounts at risk."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import orjson
 import redis.asyncio as aioredis
 
 from streams.metrics.surveys import rating
-from streams.worker.serving import COMMENTS_KEY
+from streams.worker.serving import COMMENTS_KEY, read_comments
 
 from .at_risk import read_at_risk
 
@@ -32,7 +32,7 @@ class RedisLists:
         self.at_risk = at_risk
 
     async def recent_comments(self) -> list[dict[str, Any]]:
-        raw = await self.client.lrange(f"{self.prefix}:{COMMENTS_KEY}", 0, self.comments - 1)
+        raw = await read_comments(self.client, f"{self.prefix}:{COMMENTS_KEY}", self.comments)
         views = (comment_view(item) for item in raw)
         return [v for v in views if v is not None]
 

@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from streams.exposition.accounts import parse_bands, parse_limit, read_accounts
 from streams.settings import Settings
 from streams.webconfig import auth_middleware, load_web_config
 
@@ -69,6 +70,7 @@ class Poller:
 
 
 POLLER = web.AppKey("poller", Poller)
+LISTS: web.AppKey[RedisLists] = web.AppKey("lists", RedisLists)
 
 
 def _static(name: str) -> bytes:
@@ -117,6 +119,22 @@ async def events(request: web.Request) -> web.StreamResponse:
     return resp
 
 
+async def accounts(request: web.Request) -> web.Response:
+    """`/api/accounts?band=critical&limit=50`: customers by health, most MRR first (as the
+    workers' own /api/accounts)."""
+    try:
+        bands = parse_bands(request.query.get("band"))
+        limit = parse_limit(request.query.get("limit"))
+    except ValueError as exc:
+        return web.json_response({"error": str(exc)}, status=400)
+    lists: RedisLists = request.app[LISTS]
+    try:
+        entries = await read_accounts(lists.client, lists.prefix, bands, limit)
+    except Exception as exc:  # Redis away: say so, do not pretend the list is empty
+        return web.json_response({"error": f"serving store unavailable: {type(exc).__name__}"}, status=503)
+    return web.json_response({"bands": list(bands), "accounts": entries})
+
+
 async def healthz(request: web.Request) -> web.Response:
     return web.Response(text="ok\n")
 
@@ -132,6 +150,7 @@ def make_app(settings: Settings) -> web.Application:
             app.middlewares.append(auth_middleware(config))
     app[SNAPSHOTS] = snapshots
     app[POLLER] = Poller(snapshots, settings.wallboard_refresh)
+    app[LISTS] = lists
 
     async def lifecycle(app: web.Application):  # type: ignore[no-untyped-def]
         app[POLLER].start()
@@ -145,5 +164,6 @@ def make_app(settings: Settings) -> web.Application:
     app.router.add_get("/static/{name}", static_file)
     app.router.add_get("/api/kpis", kpis)
     app.router.add_get("/api/events", events)
+    app.router.add_get("/api/accounts", accounts)
     app.router.add_get("/healthz", healthz)
     return app

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from streams.metrics.catalogue import growth, pipeline, revenue, support, usage, voice
+from streams.metrics.catalogue import growth, health, pipeline, revenue, support, usage, voice
 from streams.metrics.catalogue.series import Kind, Scale, Series
 from streams.metrics.eventtime import MICROS as MICROS_PER_SECOND
 
 #: A new family adds its entries module here, in the order /metrics should list them.
 ENTRIES: tuple[Series, ...] = (
     *revenue.ENTRIES, *support.ENTRIES, *voice.ENTRIES, *pipeline.ENTRIES, *usage.ENTRIES,
-    *growth.ENTRIES,
+    *growth.ENTRIES, *health.ENTRIES,
 )
 CATALOGUE: dict[str, Series] = {entry.name: entry for entry in ENTRIES}
 
 #: HELP added to each part of a windowed histogram, exported as three gauge families
 PART_HELP = {
     "bucket": "Bucket: observations at or below `le` (cumulative).",
-    "sum": "Sum of the observed seconds.",
+    "sum": "Sum of the observed values (seconds for durations).",
     "count": "Number of observations.",
 }
 PARTS = ("bucket", "sum", "count")

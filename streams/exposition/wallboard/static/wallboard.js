@@ -118,7 +118,7 @@
   }
 
   function renderAtRisk(accounts) {
-    // A future health-score feature writes this list; no list, no panel.
+    // The workers' health scores (Redis); no scored customer, no panel.
     const panel = $("at-risk-panel");
     panel.hidden = accounts == null || (board != null && board !== "revenue");
     const list = $("at-risk");

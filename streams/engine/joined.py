@@ -1,0 +1,187 @@
+"""The joined step: health score, MRR at risk and time to value, per partition.
+
+Every topic is keyed by customer_id with the same partition count, so the worker that
+owns partition N holds every family's record of its customers. After the families
+have applied a batch, `HealthProcessor.update` takes the states they touched, keeps
+each family's extract (health_inputs) in the customer's joined record, and reassesses
+the customer at the partition clock: the latest occurred_at applied there in any
+family. The joined record holds only those extracts and the clock of the assessment,
+so its contributions are recomputed from it (never stored): re-delivery after a crash
+rewrites the same record, and the sums are the same whatever the arrival order.
+
+Time without events: a customer's score also changes when the clock passes a moment
+that changes an input (health.next_change). Each partition keeps those moments as
+event-time timers (timers.py), re-armed from the records after a restart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from streams.engine.messages import Store
+from streams.engine.records import CUSTOMER_PREFIX
+from streams.engine.timers import Timers
+from streams.metrics.aggregate import PartitionSums
+from streams.metrics.base import Contributions, diff
+from streams.metrics.health import Assessment, HealthConfig, assess, next_change, time_to_value
+from streams.metrics.health_inputs import EXTRACTORS, extract, inputs
+from streams.metrics.health_series import health_contributions
+
+FAMILY = "health"
+
+
+@dataclass(slots=True)
+class JoinedRecord:
+    partition: int
+    clock: int  # the partition clock of the last assessment
+    parts: dict[str, Any]  # family -> its latest extract
+    #: how many times the assessment changed: orders the serving store's writes, so a
+    #: worker that lost the partition can never overwrite what its new owner wrote
+    version: int = 0
+
+    def dumps(self) -> bytes:
+        obj = {"p": self.partition, "c": self.clock, "f": self.parts, "v": self.version}
+        return bytes(memoryview(orjson.dumps(obj)))
+
+    @classmethod
+    def loads(cls, raw: bytes) -> JoinedRecord:
+        obj = orjson.loads(raw)
+        return cls(obj["p"], obj["c"], obj["f"], obj.get("v", 0))
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """What the serving store keeps of one customer (None: no score, remove it)."""
+
+    customer_id: str
+    partition: int
+    clock: int
+    assessment: Assessment | None
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class _Scales:
+    """What the collector and the report read of a processor's "domain"."""
+
+    family: str
+    scales: Mapping[str, int]
+
+
+class HealthProcessor:
+    topic = ""  # no topic of its own: it reads the families' states
+
+    def __init__(
+        self,
+        domains: Mapping[str, Any],
+        config: HealthConfig,
+        windows: Mapping[str, int],
+        scales: Mapping[str, int],
+    ) -> None:
+        self.domains = {family: domains[family] for family in EXTRACTORS if family in domains}
+        self.config = config
+        self.windows = dict(windows)
+        self.domain = _Scales(FAMILY, dict(scales))
+        self.sums: dict[int, PartitionSums] = {}
+        self.timers: dict[int, Timers] = {}
+
+    # -- partitions -------------------------------------------------------------------
+
+    def sums_for(self, partition: int) -> PartitionSums:
+        sums = self.sums.get(partition)
+        if sums is None:
+            sums = self.sums[partition] = PartitionSums(self.windows)
+            self.timers[partition] = Timers()
+        return sums
+
+    def drop(self, partitions: Iterable[int]) -> None:
+        for partition in partitions:
+            self.sums.pop(partition, None)
+            self.timers.pop(partition, None)
+
+    def rebuild(self, items: Iterable[tuple[bytes, bytes]], partitions: set[int]) -> list[Account]:
+        """Recreate sums and timers of `partitions` from joined records; their accounts."""
+        self.drop(list(partitions))
+        accounts = []
+        for key, raw in items:
+            if not key.startswith(CUSTOMER_PREFIX):
+                continue
+            record = JoinedRecord.loads(raw)
+            if record.partition not in partitions:
+                continue  # a standby or revoked copy: not ours to expose
+            sums = self.sums_for(record.partition)
+            found = self._assess(record)
+            sums.add(found[1])
+            sums.advance(record.clock)
+            self.timers[record.partition].set(key, found[2])
+            if found[0] is not None or record.version:  # scored now, or once (a removal)
+                accounts.append(
+                    Account(_customer(key), record.partition, record.clock, found[0], record.version)
+                )
+        for sums in self.sums.values():
+            sums.expire()
+        return accounts
+
+    def assessments(self, items: Iterable[tuple[bytes, bytes]]) -> list[Account]:
+        """The current assessment of each joined record (a read: sums are left alone)."""
+        out = []
+        for key, raw in items:
+            record = JoinedRecord.loads(raw)
+            found = self._assess(record)[0]
+            out.append(Account(_customer(key), record.partition, record.clock, found, record.version))
+        return out
+
+    # -- the step ---------------------------------------------------------------------
+
+    def update(
+        self, partition: int, touched: Mapping[bytes, Mapping[str, Any]], clock: int, store: Store
+    ) -> list[Account]:
+        """Take the touched customers' states (key -> family -> state), reassess them and
+        the customers whose timers `clock` reached; return the accounts that changed."""
+        sums = self.sums_for(partition)
+        sums.advance(clock)
+        clock = sums.clock
+        timers = self.timers[partition]
+        due = set(timers.pop_due(clock))
+        changed = []
+        for key in dict.fromkeys([*touched, *due]):
+            raw = store.get(key)
+            record = JoinedRecord(partition, clock, {}) if raw is None else JoinedRecord.loads(raw)
+            parts = {
+                family: extract(family, self.domains[family], state, clock, self.config)
+                for family, state in touched.get(key, {}).items()
+                if family in self.domains
+            }
+            if raw is not None and all(record.parts.get(f) == v for f, v in parts.items()) and key not in due:
+                continue  # nothing it reads changed and no timer passed: the same assessment
+            before = self._assess(record)
+            record.parts.update(parts)
+            record.clock = clock
+            after = self._assess(record)
+            sums.add(diff(before[1], after[1]))
+            timers.set(key, after[2])
+            if before[0] != after[0]:
+                record.version += 1
+                changed.append(Account(_customer(key), partition, clock, after[0], record.version))
+            store.set(key, record.dumps())
+        sums.maybe_expire()
+        return changed
+
+    def _assess(self, record: JoinedRecord) -> tuple[Assessment | None, Contributions, int | None]:
+        facts = inputs(record.parts)
+        assessment = assess(facts, record.clock, self.config)
+        contributions = health_contributions(assessment, time_to_value(facts), self.config)
+        return assessment, contributions, next_change(facts, record.clock, self.config)
+
+
+def joined_clock(processors: Iterable[Any], partition: int) -> int:
+    """The partition clock of joined metrics: the latest event applied there in any family."""
+    return max((p.sums[partition].clock for p in processors if partition in p.sums), default=0)
+
+
+def _customer(key: bytes) -> str:
+    return key[len(CUSTOMER_PREFIX) :].decode()

@@ -1,0 +1,35 @@
+"""The series a customer's health and time to value contribute (CONTRACT v1.1 section 7).
+
+Health gauges are current values (`at is None`), recomputed whole at each assessment:
+`cs_customers_health{band}` 1, `cs_mrr_health{band}` the MRR, and one observation of the
+score in the gauge histogram `cs_health_score` (buckets 10..100). Time to value is one
+observation, all-time and in the window of the later of its two events.
+"""
+
+from __future__ import annotations
+
+from streams.metrics.base import Contributions, bump, series
+from streams.metrics.health import Assessment, HealthConfig
+from streams.metrics.histograms import observe
+
+CUSTOMERS = {band: series("cs_customers_health", band=band) for band in ("healthy", "at_risk", "critical")}
+MRR = {band: series("cs_mrr_health", band=band) for band in CUSTOMERS}
+LARGE = {band: series("cs_customers_health_large", band=band) for band in CUSTOMERS}
+
+
+def health_contributions(
+    assessment: Assessment | None, ttv: tuple[int, int] | None, config: HealthConfig
+) -> Contributions:
+    out: Contributions = {}
+    if assessment is not None:
+        band = assessment.band
+        bump(out, CUSTOMERS[band], None, 1)
+        bump(out, MRR[band], None, assessment.mrr)
+        if assessment.mrr >= config.large_mrr:
+            bump(out, LARGE[band], None, 1)
+        observe(out, "cs_health_score", assessment.score, None, unit=1)
+    if ttv is not None:
+        micros, at = ttv
+        observe(out, "cs_time_to_value_seconds", micros, None)
+        observe(out, "cs_time_to_value_window_seconds", micros, at)
+    return out
