@@ -76,7 +76,7 @@ def test_prometheus_scrapes_the_worker_through_tls_and_basic_auth(engine_factory
         return status == 200 and parse_metrics(body).get(applied) == 30
 
     wait_for(served, 90, "30 applied on https /metrics with the password", [worker])
-    for page in ("/metrics", "/"):  # every page of the worker's web server, Faust's own too
+    for page in ("/metrics", "/api/accounts", "/"):  # every page of the worker's web server
         assert _get(f"https://127.0.0.1:{worker.port}{page}", trusted, None)[0] == 401, page
         assert _get(f"https://127.0.0.1:{worker.port}{page}", trusted, "guess")[0] == 401, page
     with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):
