@@ -18,14 +18,14 @@ import time
 
 import orjson
 
-from bench.common import BOOTSTRAP, rss_bytes
+from bench.common import kafka_settings, rss_bytes
 from streams.worker import clients
 
 MAX_RECORDS = 10_000
 
 
 async def consume(topics: list[str], expect: int, timeout: float) -> dict[str, float]:
-    consumer = clients.consumer(BOOTSTRAP, *topics, group_id=None)
+    consumer = clients.consumer(kafka_settings(), *topics, group_id=None)
     await consumer.start()
     n = 0
     first = last = 0.0

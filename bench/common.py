@@ -26,6 +26,13 @@ from streams.worker.clients import admin
 from streams.worker.topics import create_topics
 
 BOOTSTRAP = os.environ.get("CSPULSE_BENCH_BOOTSTRAP", "127.0.0.1:9092")
+
+
+def kafka_settings() -> Settings:
+    """The benchmark's broker, with the security of any CSPULSE_KAFKA_* in the environment."""
+    return load_settings({"CSPULSE_BROKER": BOOTSTRAP})
+
+
 FAMILIES = METRIC_FAMILIES  # the families the engine computes metrics for
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -110,7 +117,7 @@ async def create_compacted(topics: list[str], partitions: int) -> None:
     from aiokafka.admin import NewTopic
     from aiokafka.errors import TopicAlreadyExistsError
 
-    async with admin(BOOTSTRAP) as client:
+    async with admin(kafka_settings()) as client:
         new = [NewTopic(t, partitions, 1, topic_configs={"cleanup.policy": "compact"}) for t in topics]
         with contextlib.suppress(TopicAlreadyExistsError):
             await client.create_topics(new)
@@ -118,7 +125,7 @@ async def create_compacted(topics: list[str], partitions: int) -> None:
 
 async def delete_topics(uids: Iterable[str]) -> int:
     """Delete every topic whose name contains one of `uids`; returns how many."""
-    async with admin(BOOTSTRAP) as client:
+    async with admin(kafka_settings()) as client:
         wanted = tuple(uids)
         names = [t for t in await client.list_topics() if any(uid in t for uid in wanted)]
         for i in range(0, len(names), 50):

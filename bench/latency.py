@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from bench.common import BOOTSTRAP, Isolated, Scraper, Worker, processed, series_sum
+from bench.common import Isolated, Scraper, Worker, kafka_settings, processed, series_sum
 from bench.progress import Bar
 from bench.workload import BatchSender, Workload, producer
 from streams.worker import clients
@@ -72,7 +72,7 @@ class Prober:
         self.run = uuid.uuid4().hex[:6]
         self.sent = 0
         self.total = 0.0  # MRR of the probes sent
-        self.prod = clients.producer(BOOTSTRAP, linger_ms=0)  # each probe is timed: no lingering
+        self.prod = clients.producer(kafka_settings(), linger_ms=0)  # each probe is timed: no lingering
 
     async def start(self) -> None:
         await self.prod.start()

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import BOOTSTRAP, Isolated, Scraper, Worker, say, series_sum
+from bench.common import Isolated, Scraper, Worker, kafka_settings, say, series_sum
 from bench.latency import Prober
 from bench.memory import RESTORE_TIMEOUT_S, restore
 from bench.state import Written
@@ -27,7 +27,7 @@ LOST_AFTER_S = 20.0  # a probe not on /metrics this long after another one is co
 
 
 async def group_members(group: str) -> int:
-    async with admin(BOOTSTRAP) as client:
+    async with admin(kafka_settings()) as client:
         (resp,) = await client.describe_consumer_groups([group])
     return len(resp.groups[0][5])
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from aiokafka import AIOKafkaProducer
 
-from bench.common import BOOTSTRAP
+from bench.common import kafka_settings
 from bench.progress import Bar
 from simulator import SimConfig, Simulator
 from streams.engine.partitioning import partition_for
@@ -62,7 +62,7 @@ def producer(**overrides: object) -> AIOKafkaProducer:
         "max_batch_size": BATCH_BYTES,
         "max_request_size": 2 * 1024 * 1024,
     }
-    return clients.producer(BOOTSTRAP, **{**config, **overrides})
+    return clients.producer(kafka_settings(), **{**config, **overrides})
 
 
 class BatchSender:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, create_model, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, create_model, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from schemas.events import FAMILIES, default_topic
@@ -36,6 +37,15 @@ class Settings(_FamilyTopics, HealthSettings):  # type: ignore[misc]
 
     app_id: str = "cspulse"
     broker: str = "kafka://127.0.0.1:9092"
+    # Kafka security, for every client (worker, CLI, simulator, benchmarks); the protocol
+    # is checked last, against the credentials above it.
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: SecretStr = SecretStr("")
+    kafka_ssl_cafile: str = ""
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT", validate_default=True
+    )
     partitions: int = Field(default=4, ge=1)
     replication_factor: int = Field(default=1, ge=1)
     topic_deadletter: str = "cs.deadletter"
@@ -43,6 +53,8 @@ class Settings(_FamilyTopics, HealthSettings):  # type: ignore[misc]
     data_dir: str = ".stack/worker"
     web_bind: str = "127.0.0.1"
     web_port: int = Field(default=6066, ge=1, le=65535)
+    # TLS and basic auth of /metrics and the wallboard, in Prometheus' web.config.file format
+    web_config_file: str = ""
     reporting_currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
     fx_rates: Annotated[dict[str, str], NoDecode] = Field(
         default_factory=lambda: {"EUR": "1.08", "GBP": "1.27", "JPY": "0.0067", "CAD": "0.73"}
@@ -153,6 +165,38 @@ class Settings(_FamilyTopics, HealthSettings):  # type: ignore[misc]
         # the URL may carry a password: never echo it back
         if not value.get_secret_value().startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("redis_url must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("kafka_ssl_cafile")
+    @classmethod
+    def _cafile(cls, value: str) -> str:
+        if value:
+            try:
+                ssl.create_default_context(cafile=value)
+            except (OSError, ssl.SSLError) as exc:
+                reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or exc
+                raise ValueError(f"not a readable PEM file of CA certificates ({reason})") from None
+        return value
+
+    @field_validator("kafka_security_protocol", mode="before")
+    @classmethod
+    def _protocol(cls, value: Any, info: ValidationInfo) -> Any:
+        value = value.upper() if isinstance(value, str) else value
+        if isinstance(value, str) and value.startswith("SASL_"):
+            password = info.data.get("kafka_sasl_password")
+            if not info.data.get("kafka_sasl_username") or not (password and password.get_secret_value()):
+                raise ValueError(
+                    f"{value} needs CSPULSE_KAFKA_SASL_USERNAME and CSPULSE_KAFKA_SASL_PASSWORD"
+                )
+        return value
+
+    @field_validator("web_config_file")
+    @classmethod
+    def _web_config(cls, value: str) -> str:
+        if value:
+            from streams.webconfig import load_web_config  # only when used: it loads aiohttp
+
+            load_web_config(value)  # a ValueError saying what is wrong with the file
         return value
 
     @field_validator("broker")

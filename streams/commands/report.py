@@ -15,6 +15,7 @@ from streams.commands.progress import progress, stderr
 from streams.engine.offline import OfflineRun
 from streams.metrics.ratios import headline
 from streams.settings import Settings
+from streams.worker.clients import broker_problem
 from streams.worker.readback import read_topic
 
 
@@ -35,6 +36,10 @@ def run_report(settings: Settings, args: argparse.Namespace) -> int:
     run = OfflineRun(settings)
     show = sys.stderr.isatty()
     if args.from_topics:
+        problem = asyncio.run(broker_problem(settings))
+        if problem is not None:
+            print(f"cspulse report: {problem}", file=sys.stderr)
+            return 1
         try:
             asyncio.run(_from_topics(run, show))
         except Exception as exc:

@@ -8,6 +8,7 @@ import logging
 from aiohttp import web
 
 from streams.settings import Settings
+from streams.webconfig import WebConfig, load_web_config
 
 
 def run_wallboard(settings: Settings, args: argparse.Namespace) -> int:
@@ -17,6 +18,9 @@ def run_wallboard(settings: Settings, args: argparse.Namespace) -> int:
     settings = settings.model_copy(update={k: v for k, v in updates.items() if v is not None})
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
     host, port = settings.wallboard_bind, settings.wallboard_port
-    print(f"cspulse wallboard: http://{host}:{port}/  (Prometheus {settings.prometheus_url})", flush=True)
-    web.run_app(make_app(settings), host=host, port=port, print=None, shutdown_timeout=2)
+    config = load_web_config(settings.web_config_file) if settings.web_config_file else WebConfig()
+    scheme = "https" if config.tls else "http"
+    print(f"cspulse wallboard: {scheme}://{host}:{port}/  (Prometheus {settings.prometheus_url})", flush=True)
+    context = config.ssl_context()
+    web.run_app(make_app(settings), host=host, port=port, ssl_context=context, print=None, shutdown_timeout=2)
     return 0

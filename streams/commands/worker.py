@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
+import sys
 
 from streams.settings import Settings
+from streams.worker.clients import broker_problem
 
 
 def run_worker(settings: Settings, args: argparse.Namespace) -> int:
@@ -19,15 +22,24 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
     if overrides:
         settings = settings.model_copy(update=overrides)
 
+    # Faust stops on a broker it cannot bootstrap from with a long traceback whose
+    # reason (aiokafka's "Unable to bootstrap") hides the cause: check first, so that wrong
+    # credentials, an untrusted certificate or a broker that is down are one line, exit 1.
+    problem = asyncio.run(broker_problem(settings))
+    if problem is not None:
+        print(f"cspulse worker: {problem}", file=sys.stderr)
+        return 1
+
     import faust
 
     from streams.worker.app import Worker
 
     worker = Worker(settings)
     logging.getLogger("cspulse").setLevel(settings.log_level.upper())
+    scheme = "https" if worker.app.conf.web_ssl_context is not None else "http"
     print(
-        f"cspulse worker: broker {settings.bootstrap}, store {settings.store}, "
-        f"metrics on http://{settings.web_bind}:{settings.web_port}/metrics",
+        f"cspulse worker: broker {settings.bootstrap} ({settings.kafka_security_protocol}), "
+        f"store {settings.store}, metrics on {scheme}://{settings.web_bind}:{settings.web_port}/metrics",
         flush=True,
     )
     faust.Worker(worker.app, loglevel=settings.log_level, quiet=True).execute_from_commandline()

@@ -17,7 +17,8 @@ from streams.engine.build import Engine, build_engine, fx_table
 from streams.engine.joined import HealthProcessor
 from streams.engine.processor import FamilyProcessor
 from streams.settings import Settings
-from streams.worker import consumer
+from streams.webconfig import WebConfig, auth_middleware, load_web_config
+from streams.worker import clients, consumer
 from streams.worker.accounts import AccountStore
 from streams.worker.api import serve_accounts
 from streams.worker.changelog import ChangelogProducer, ChangelogWriter
@@ -31,14 +32,21 @@ from streams.worker.topics import DEADLETTER_CONFIG
 
 def create_app(settings: Settings) -> faust.App:
     s = settings
-    return faust.App(
+    web = load_web_config(s.web_config_file) if s.web_config_file else WebConfig()
+    app = faust.App(
         s.app_id,
         broker=s.broker,
+        broker_credentials=clients.credentials(s),
         store=s.store,
         datadir=s.data_dir,
         web_bind=s.web_bind,
         web_port=s.web_port,
         web_host=s.web_bind,
+        web_ssl_context=web.ssl_context(),
+        # Faust's /table pages read table values (customer state) over HTTP, /router says
+        # which worker holds a key: the worker serves /metrics and nothing of the kind
+        web_tables_enabled=False,
+        web_router_enabled=False,
         topic_partitions=s.partitions,
         topic_replication_factor=s.replication_factor,
         topic_allow_declare=True,
@@ -55,6 +63,9 @@ def create_app(settings: Settings) -> faust.App:
         # for a bounded time: ~0.1 s at 2,000
         broker_max_poll_records=s.batch_size,
     )
+    if web.users:  # every page of the app's web server, /metrics and Faust's own
+        app.web.web_app.middlewares.append(auth_middleware(web))  # type: ignore[attr-defined]
+    return app
 
 
 class Worker:
@@ -83,7 +94,7 @@ class Worker:
         self.outputs = Outputs(deadletter_topic, hooks, self.account_store, self.instruments.serving_errors)
         self.handler = BatchHandler(self.outputs, self.instruments)
         consumer.install(self.app, self.handler)
-        self.changelog_producer = ChangelogProducer(settings.bootstrap, f"{settings.app_id}-changelog")
+        self.changelog_producer = ChangelogProducer(settings, f"{settings.app_id}-changelog")
         self.app.on_before_shutdown.connect(self._on_shutdown)
         self.app.timer(interval=5.0)(self._retry_serving)
         self.tables: dict[str, FamilyTable] = {}

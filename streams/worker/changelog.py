@@ -24,6 +24,7 @@ from faust.streams import _current_event
 from faust.types import TP
 
 from streams.engine.messages import Store
+from streams.settings import Settings
 from streams.worker import clients
 
 
@@ -123,15 +124,15 @@ class ChangelogWriter:
 class ChangelogProducer:
     """One producer for every table's changelog, started on first use."""
 
-    def __init__(self, bootstrap: str, client_id: str) -> None:
-        self.bootstrap, self.client_id = bootstrap, client_id
+    def __init__(self, settings: Settings, client_id: str) -> None:
+        self.settings, self.client_id = settings, client_id
         self.producer: AIOKafkaProducer | None = None
         self._lock = asyncio.Lock()
 
     async def __call__(self) -> AIOKafkaProducer:
         async with self._lock:  # every family's agent asks at once on the first batch
             if self.producer is None:
-                producer = clients.producer(self.bootstrap, client_id=self.client_id)
+                producer = clients.producer(self.settings, client_id=self.client_id)
                 await producer.start()
                 self.producer = producer
         return self.producer

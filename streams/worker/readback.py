@@ -12,7 +12,7 @@ from streams.worker.clients import admin, consumer
 
 
 async def partitions_of(settings: Settings, topic: str) -> list[int]:
-    async with admin(settings.bootstrap) as client:
+    async with admin(settings) as client:
         [desc] = await client.describe_topics([topic])
     if desc.get("error_code"):
         raise RuntimeError(f"topic {topic}: Kafka error code {desc['error_code']}")
@@ -24,7 +24,7 @@ async def read_topic(
 ) -> dict[int, list[Message]]:
     """partition -> messages in offset order, up to the end offsets seen at the start."""
     parts = await partitions_of(settings, topic)
-    cons = consumer(settings.bootstrap, max_partition_fetch_bytes=4 * 1024 * 1024)
+    cons = consumer(settings, max_partition_fetch_bytes=4 * 1024 * 1024)
     await cons.start()
     try:
         tps = [TopicPartition(topic, p) for p in sorted(parts)]

@@ -25,7 +25,7 @@ def all_topics(settings: Settings) -> list[str]:
 
 async def create_topics(settings: Settings) -> dict[str, str]:
     """Create missing topics with the configured partitions; returns topic -> outcome."""
-    async with admin(settings.bootstrap) as client:
+    async with admin(settings) as client:
         existing = set(await client.list_topics())
         outcome: dict[str, str] = {}
         wanted = [t for t in all_topics(settings) if t not in existing]
@@ -49,7 +49,7 @@ async def create_topics(settings: Settings) -> dict[str, str]:
 
 async def describe_topics(settings: Settings) -> dict[str, int | None]:
     """topic -> partition count (None when missing)."""
-    async with admin(settings.bootstrap) as client:
+    async with admin(settings) as client:
         existing = set(await client.list_topics())
         names = [t for t in all_topics(settings) if t in existing]
         out: dict[str, int | None] = dict.fromkeys(all_topics(settings))

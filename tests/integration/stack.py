@@ -114,6 +114,7 @@ class PrometheusProcess:
     interval: str = "1s"
     rule_files: list[str] = field(default_factory=lambda: [str(RULE_FILES)])
     alertmanagers: list[str] = field(default_factory=list)  # host:port to send alerts to
+    jobs: list[dict] = field(default_factory=list)  # more scrape configs (TLS, basic auth)
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
     _logf: object = field(default=None, repr=False)
@@ -123,10 +124,12 @@ class PrometheusProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 60) -> PrometheusProcess:
+        job = {"job_name": "cspulse", "static_configs": [{"targets": self.targets}]}
+        plain = [job] if self.targets else []
         config = {
             "global": {"scrape_interval": self.interval, "evaluation_interval": self.interval},
             "rule_files": self.rule_files,
-            "scrape_configs": [{"job_name": "cspulse", "static_configs": [{"targets": self.targets}]}],
+            "scrape_configs": [*plain, *self.jobs],
         }
         if self.alertmanagers:
             config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": self.alertmanagers}]}]}

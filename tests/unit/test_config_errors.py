@@ -66,8 +66,13 @@ INVALID: dict[str, list[str]] = {
     ],
     "health_sentiment": ["positive=100,neutral=60,negative=0", "positive=101,neutral=60,negative=0,none=60"],
     "health_large_account_mrr": ["-1", "lots", "nan"],
+    # SASL_* without a user and password set is one line naming the protocol
+    "kafka_security_protocol": ["TLS", "SASL_SSL", "sasl_plaintext", "sasl-ssl"],
+    "kafka_sasl_mechanism": ["GSSAPI", "scram", "OAUTHBEARER"],
+    "kafka_ssl_cafile": ["/nonexistent/ca.pem", "/", "README.md"],
+    "web_config_file": ["/nonexistent/web.yml", "/", "README.md"],
 }
-# Free text: any string is a valid value (a name, a path, an address).
+# Free text: any string is a valid value (a name, a path, an address, a password).
 FREE_TEXT = {
     "app_id",
     "broker",
@@ -75,8 +80,10 @@ FREE_TEXT = {
     "web_bind",
     "wallboard_bind",
     "topic_deadletter",
-    "activation_features",
-}  # feature names, free text; empty: any feature
+    "activation_features",  # feature names; empty: any feature
+    "kafka_sasl_username",
+    "kafka_sasl_password",
+}
 
 
 def test_every_setting_is_either_free_text_or_has_invalid_examples() -> None:
@@ -110,3 +117,28 @@ def test_an_invalid_value_is_one_line_naming_the_variable(
     assert "Traceback" not in err
     if field == "redis_url":
         assert value not in err  # a URL may hold a password
+
+
+def test_the_kafka_password_is_never_echoed_nor_in_help(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in [n for n in os.environ if n.startswith("CSPULSE_")]:
+        monkeypatch.delenv(name)
+    secret = "pa55-w0rd-never-shown"
+    monkeypatch.setenv("CSPULSE_KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
+    monkeypatch.setenv("CSPULSE_KAFKA_SASL_USERNAME", "cspulse")
+    monkeypatch.setenv("CSPULSE_KAFKA_SASL_PASSWORD", secret)
+    monkeypatch.setenv("CSPULSE_KAFKA_SSL_CAFILE", "/nonexistent/ca.pem")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["topics", "describe"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cspulse: invalid configuration: CSPULSE_KAFKA_SSL_CAFILE: "), err
+    assert secret not in err
+    monkeypatch.delenv("CSPULSE_KAFKA_SSL_CAFILE")
+    settings = Settings()
+    assert secret not in repr(settings) and secret not in str(settings.model_dump())
+    for command in ([], ["worker"], ["simulate"], ["produce"], ["report"], ["topics"], ["wallboard"]):
+        with pytest.raises(SystemExit):
+            main([*command, "--help"])
+        assert secret not in capsys.readouterr().out

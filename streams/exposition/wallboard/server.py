@@ -17,6 +17,7 @@ from aiohttp import web
 
 from streams.exposition.accounts import parse_bands, parse_limit, read_accounts
 from streams.settings import Settings
+from streams.webconfig import auth_middleware, load_web_config
 
 from .lists import RedisLists
 from .prom import PrometheusClient
@@ -143,6 +144,10 @@ def make_app(settings: Settings) -> web.Application:
     lists = RedisLists(settings.redis_url.get_secret_value(), settings.app_id)
     snapshots = Snapshots(settings, prom, lists)
     app = web.Application()
+    if settings.web_config_file:  # basic auth on every page (TLS is the listener's: run_wallboard)
+        config = load_web_config(settings.web_config_file)
+        if config.users:
+            app.middlewares.append(auth_middleware(config))
     app[SNAPSHOTS] = snapshots
     app[POLLER] = Poller(snapshots, settings.wallboard_refresh)
     app[LISTS] = lists
