@@ -66,7 +66,7 @@ def _occurred(value: bytes) -> float | None:
 async def _fresh_producer(settings: Settings) -> AIOKafkaProducer:
     """A started producer, waiting for the broker as long as it takes."""
     while True:
-        prod = producer(settings.bootstrap)
+        prod = producer(settings)
         try:
             await prod.start()
             return prod
