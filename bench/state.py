@@ -104,8 +104,9 @@ def _with_partition(value: bytes, partition: int) -> bytes:
 async def write_changelogs(iso: Isolated, template: list[Bundle], customers: int, label: str) -> Written:
     """Write `customers` clones of the template's customers into iso's changelogs."""
     partitions = iso.settings.partitions
-    await create_compacted([iso.changelog(f) for f in METRIC_FAMILIES], partitions)
-    topics = {f: iso.changelog(f) for f in METRIC_FAMILIES}
+    tables = [*METRIC_FAMILIES, "health"]  # the joined step's table too
+    await create_compacted([iso.changelog(f) for f in tables], partitions)
+    topics = {f: iso.changelog(f) for f in tables}
     prod = producer()
     await prod.start()
     started = time.monotonic()
