@@ -7,13 +7,16 @@ import asyncio
 import sys
 
 import orjson
+import redis
 from rich.console import Console
 from rich.table import Table
 
 from streams.commands.accounts import print_accounts
 from streams.commands.progress import progress, stderr
 from streams.engine.offline import OfflineRun
+from streams.exposition.label_registry import admit_now
 from streams.metrics.ratios import headline
+from streams.metrics.readout import LabelFolder
 from streams.settings import Settings
 from streams.worker.clients import broker_problem
 from streams.worker.readback import read_topic
@@ -27,6 +30,29 @@ async def _from_topics(run: OfflineRun, show: bool) -> None:
             for partition, messages in sorted(parts.items()):
                 for start in range(0, len(messages), 5000):
                     run.feed_partition(family, partition, messages[start : start + 5000])
+
+
+def live_series(run: OfflineRun, settings: Settings) -> dict[str, float]:
+    """The series as the workers of these topics show them: free-text labels folded by the
+    workers' label registry (Redis). Without Redis, by the first values this report meets."""
+    folder = LabelFolder(settings.label_limit, shared=True)
+    series = run.series(folder)
+    if not folder.unknown:
+        return series
+    try:
+        client = redis.Redis.from_url(
+            settings.redis_url.get_secret_value(), socket_timeout=5, socket_connect_timeout=5
+        )
+        with client:
+            admit_now(client, settings.app_id, folder)
+    except redis.RedisError as exc:
+        stderr.print(
+            f"cspulse report: label registry unreachable ({exc}); "
+            "free-text labels keep the first values this report meets",
+            markup=False,
+        )
+        return run.series()
+    return run.series(folder)
 
 
 def run_report(settings: Settings, args: argparse.Namespace) -> int:
@@ -59,7 +85,7 @@ def run_report(settings: Settings, args: argparse.Namespace) -> int:
         stderr.print(f"... and {len(run.unrouted) - 20} more unroutable lines", markup=False)
     if getattr(args, "accounts", False):
         return print_accounts(run, args)
-    series = run.series()
+    series = live_series(run, settings) if args.from_topics else run.series()
     if args.json:
         sys.stdout.write(orjson.dumps(series, option=orjson.OPT_INDENT_2).decode() + "\n")
         return 0

@@ -106,8 +106,9 @@ class OfflineRun:
                 self.feed_partition(family, partition, batch)
         return count
 
-    def raw_series(self) -> dict[SeriesKey, float]:
-        folder = LabelFolder(self.settings.label_limit)
+    def raw_series(self, folder: LabelFolder | None = None) -> dict[SeriesKey, float]:
+        """Summed over partitions; free-text labels folded by `folder` (a fresh local one by default)."""
+        folder = folder if folder is not None else LabelFolder(self.settings.label_limit)
         out: dict[SeriesKey, float] = {}
         for proc in self.engine.exposed:
             summed = merge(fill_buckets(s.read()) for _, s in sorted(proc.sums.items()))
@@ -116,6 +117,6 @@ class OfflineRun:
                 out[key] = out.get(key, 0.0) + export_value(name, value, proc.domain.scales)
         return out
 
-    def series(self) -> dict[str, float]:
+    def series(self, folder: LabelFolder | None = None) -> dict[str, float]:
         """Flat `name{labels}` -> value, labels sorted: the report --json format."""
-        return {flat_name(k): v for k, v in sorted(self.raw_series().items())}
+        return {flat_name(k): v for k, v in sorted(self.raw_series(folder).items())}

@@ -101,9 +101,11 @@ def _histogram_family(name: str, histo: _Histogram) -> Metric:
 class SumsCollector(Collector):
     """Collects every family processor's per-partition sums at scrape time."""
 
-    def __init__(self, processors: Iterable[Any], label_limit: int = 50) -> None:
+    def __init__(
+        self, processors: Iterable[Any], label_limit: int = 50, folder: LabelFolder | None = None
+    ) -> None:
         self.processors = list(processors)
-        self.folder = LabelFolder(label_limit)
+        self.folder = folder if folder is not None else LabelFolder(label_limit)
 
     def collect(self) -> Iterator[Metric]:
         rows: list[tuple[SeriesKey, float]] = []

@@ -19,20 +19,37 @@ OTHER = "other"
 
 
 class LabelFolder:
-    """Keeps the first `limit` distinct values of a free-text label, folds the rest."""
+    """Keeps `limit` distinct values of each free-text label and folds the rest into `other`.
 
-    def __init__(self, limit: int = 50) -> None:
+    Local (the default): the first `limit` values this folder meets. Shared: which values
+    are kept is decided by a registry every worker and the report consult (Redis, see
+    exposition/label_registry.py), so one value folds the same way on every worker and
+    after every restart. A value the registry has not answered for yet folds into `other`
+    and waits in `unknown`: the sum over a label stays exact whatever the registry does.
+    """
+
+    def __init__(self, limit: int = 50, shared: bool = False) -> None:
         self.limit = limit
+        self.shared = shared
         self.kept: dict[str, set[str]] = {}
+        self.unknown: dict[str, set[str]] = {}  # shared only: values to ask the registry about
 
     def fold(self, label: str, value: str) -> str:
         kept = self.kept.setdefault(label, set())
         if value in kept:
             return value
-        if len(kept) < self.limit:
-            kept.add(value)
-            return value
-        return OTHER
+        if len(kept) >= self.limit:
+            return OTHER
+        if self.shared:
+            self.unknown.setdefault(label, set()).add(value)
+            return OTHER
+        kept.add(value)
+        return value
+
+    def learn(self, label: str, members: Iterable[str]) -> None:
+        """The registry's kept values of `label` (all of them): unknown ones are now decided."""
+        self.kept[label] = set(members)
+        self.unknown.pop(label, None)
 
 
 def fill_buckets(read: dict[SeriesKey, int]) -> dict[SeriesKey, int]:

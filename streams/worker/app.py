@@ -16,6 +16,8 @@ from prometheus_client import CollectorRegistry
 from streams.engine.build import Engine, build_engine, fx_table
 from streams.engine.joined import HealthProcessor
 from streams.engine.processor import FamilyProcessor
+from streams.exposition.label_registry import admit
+from streams.metrics.readout import LabelFolder
 from streams.settings import Settings
 from streams.webconfig import WebConfig, auth_middleware, load_web_config
 from streams.worker import clients, consumer
@@ -76,8 +78,10 @@ class Worker:
         self.engine: Engine = build_engine(settings)
         self.registry = registry if registry is not None else CollectorRegistry()
         self.app = create_app(settings)
-        serve_metrics(self.app, self.registry, settings.faust_sensor)
-        self.instruments = Instruments(self.registry, settings, self.engine.exposed)
+        # free-text label values fold the same way on every worker: a registry in Redis decides
+        self.labels = LabelFolder(settings.label_limit, shared=True)
+        serve_metrics(self.app, self.registry, settings.faust_sensor, self._settle_labels)
+        self.instruments = Instruments(self.registry, settings, self.engine.exposed, self.labels)
         deadletter_topic = self.app.topic(
             settings.topic_deadletter,
             key_serializer="raw",
@@ -103,8 +107,17 @@ class Worker:
         if self.engine.health is not None:
             self._wire_health(self.engine.health)
 
+    async def _settle_labels(self) -> bool:
+        if not self.labels.unknown:
+            return False
+        return await admit(self.serving.client, self.settings.app_id, self.labels)
+
     async def _retry_serving(self) -> None:
-        """Writes that wait for Redis go with the next batch, or here when none comes."""
+        """Writes that wait for Redis go with the next batch, or here when none comes.
+
+        The label registry is re-read too: it settles values for Faust's sensor page, and a
+        registry emptied by hand is refilled by what the workers hold."""
+        await admit(self.serving.client, self.settings.app_id, self.labels, refresh=True)
         if self.serving.pending:
             await self.outputs.hooks["surveys"]([])
         if self.account_store.pending:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from streams.exposition import SumsCollector
 from streams.metrics.catalogue import help_for
+from streams.metrics.readout import LabelFolder
 from streams.settings import Settings
 
 LAG_BUCKETS = (1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400, 172800)
@@ -20,7 +21,11 @@ class Instruments:
     """Registered in this order, which is the order /metrics lists them in."""
 
     def __init__(
-        self, registry: CollectorRegistry, settings: Settings, processors: Iterable[Any]
+        self,
+        registry: CollectorRegistry,
+        settings: Settings,
+        processors: Iterable[Any],
+        folder: LabelFolder | None = None,
     ) -> None:
         self.lag = Histogram(
             "cs_event_lag_seconds",
@@ -48,7 +53,7 @@ class Instruments:
             registry=registry,
         )
         info.labels(version=_version(), reporting_currency=settings.reporting_currency).set(1)
-        registry.register(SumsCollector(processors, settings.label_limit))
+        registry.register(SumsCollector(processors, settings.label_limit, folder))
         self.serving_errors = Counter(
             "cspulse_serving_errors",
             help_for("cspulse_serving_errors"),
@@ -62,8 +67,18 @@ class Instruments:
             hist.observe(max(0.0, ts - event.occurred_at.timestamp()))
 
 
-def serve_metrics(app: faust.App, registry: CollectorRegistry, faust_sensor: bool) -> None:
-    """/metrics on the app's web server: `registry`, plus Faust's own series if asked."""
+def serve_metrics(
+    app: faust.App,
+    registry: CollectorRegistry,
+    faust_sensor: bool,
+    settle: Callable[[], Awaitable[bool]] | None = None,
+) -> None:
+    """/metrics on the app's web server: `registry`, plus Faust's own series if asked.
+
+    `settle` (the label registry) runs after a read-out met label values not yet decided;
+    when it decided some, the page is read out again, so no scrape shows a value in `other`
+    that the registry keeps. With Faust's sensor page, a timer settles them instead.
+    """
     if faust_sensor:
         from faust.sensors.prometheus import setup_prometheus_sensors
 
@@ -76,7 +91,10 @@ def serve_metrics(app: faust.App, registry: CollectorRegistry, faust_sensor: boo
 
     @app.page("/metrics")
     async def metrics(self: View, request: Request) -> Response:
-        return self.bytes(generate_latest(registry), content_type=content_type)
+        body = generate_latest(registry)
+        if settle is not None and await settle():
+            body = generate_latest(registry)
+        return self.bytes(body, content_type=content_type)
 
 
 def _version() -> str:

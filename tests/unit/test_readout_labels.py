@@ -24,3 +24,25 @@ def test_the_default_budget_is_fifty_values() -> None:
     assert [folder.fold("plan", f"p{i}") for i in range(50)] == [f"p{i}" for i in range(50)]
     assert folder.fold("plan", "p50") == OTHER
     assert folder.fold("plan", "p7") == "p7"  # a value kept stays kept
+
+
+def test_a_shared_folder_keeps_only_what_the_registry_decided() -> None:
+    folder = LabelFolder(limit=2, shared=True)
+    # undecided values fold into other (the label's sum stays whole) and wait for the registry
+    assert [folder.fold("plan", p) for p in ("b", "a", "b")] == [OTHER, OTHER, OTHER]
+    assert folder.unknown == {"plan": {"a", "b"}}
+    folder.learn("plan", ["b", "z"])  # another worker had registered z first
+    assert folder.unknown == {}
+    assert [folder.fold("plan", p) for p in ("a", "b", "z")] == [OTHER, "b", "z"]
+    assert folder.unknown == {}, "a full label never asks the registry again"
+
+
+def test_a_shared_folder_asks_again_about_values_met_after_an_answer() -> None:
+    folder = LabelFolder(limit=3, shared=True)
+    folder.fold("team", "x")
+    folder.learn("team", ["x"])
+    assert folder.fold("team", "x") == "x"
+    assert folder.fold("team", "y") == OTHER
+    assert folder.unknown == {"team": {"y"}}
+    assert fold_labels((("window", "7d"),), folder) == (("window", "7d"),)  # not free text
+    assert "window" not in folder.unknown
