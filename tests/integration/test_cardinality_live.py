@@ -17,7 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from streams.exposition.label_registry import registry_key
 from tests.factories import event, raw
 from tests.integration.conftest import produce_raw
-from tests.integration.report_check import differences, report_from_topics
+from tests.integration.report_check import report_from_topics, wait_until_equal
 from tests.integration.stack import REDIS_URL, owned_partitions, records_counted, scrape_sum, wait_for
 
 pytestmark = pytest.mark.integration
@@ -81,13 +81,7 @@ def test_ten_thousand_values_fold_alike_on_every_worker_and_after_a_restart(engi
         workers,
     )
     want = report_from_topics(engine.env)
-    wait_for(
-        lambda: differences(scrape_sum(workers), want) == {},
-        60,
-        "the sum over both workers to equal the report",
-        workers,
-        detail=lambda: f"got != want: {differences(scrape_sum(workers), want)}",
-    )
+    wait_until_equal(workers, want, 60, "the sum over both workers to equal the report")
     before = _label_values(workers)
     store = redis.Redis.from_url(REDIS_URL)
     assert before["team"] == set(), "team is no series' label (CONTRACT section 7)"
@@ -114,13 +108,7 @@ def test_ten_thousand_values_fold_alike_on_every_worker_and_after_a_restart(engi
         "the partitions shared again after the restart",
         survivors,
     )
-    wait_for(
-        lambda: differences(scrape_sum(survivors), want) == {},
-        120,
-        "the sum after the restart to equal the report",
-        survivors,
-        detail=lambda: f"got != want: {differences(scrape_sum(survivors), want)}",
-    )
+    wait_until_equal(survivors, want, 120, "the sum after the restart to equal the report")
     after = _label_values(survivors)
     for label in FOLDED:
         assert after[label] == before[label], f"{label} folds differently after the restart"

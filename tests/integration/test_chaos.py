@@ -33,13 +33,12 @@ import pytest
 from streams.engine.offline import DictStore, OfflineRun
 from streams.worker.readback import read_topic
 from streams.worker.serving import ServingStore
-from tests.integration.report_check import differences, report_from_topics, simulate
+from tests.integration.report_check import report_from_topics, simulate, wait_until_equal
 from tests.integration.stack import (
     REDIS_URL,
     WorkerProcess,
     owned_partitions,
     parse_metrics,
-    scrape_sum,
     wait_for,
 )
 from tests.integration.test_health_live import accounts_report, served
@@ -205,13 +204,7 @@ def test_exact_through_kills_rebalances_broker_restart_and_redis_outage(
     assert live.wait(60) == 0, f"the live simulator failed: {errors.read_text(errors='replace')[-2000:]}"
     workers = list(chaos.workers.values())
     want = report_from_topics(engine.env)
-    wait_for(
-        lambda: differences(scrape_sum(workers), want) == {},
-        300,
-        "the sum over the workers to equal the report",
-        workers,
-        detail=lambda: f"got != want: {differences(scrape_sum(workers), want)}\n{engine.group_lag()}",
-    )
+    wait_until_equal(workers, want, 300, "the sum over the workers to equal the report", lag=engine.group_lag)
     assert max(chaos.resumes) < 60, chaos.resumes
     expected = {e["customer_id"]: e for e in accounts_report(engine.env)}
     wait_for(lambda: set(served(engine.env, engine.settings.app_id)) == set(expected), 120,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 from schemas.events import FAMILIES
-from tests.integration.report_check import differences, report_from_topics, simulate
+from tests.integration.report_check import differences, report_from_topics, simulate, wait_until_equal
 from tests.integration.stack import drain_rate, scrape_sum, wait_for
 
 EVENTS = 200_000
@@ -71,13 +71,7 @@ def test_burst_of_all_families_on_two_workers_matches_report(engine) -> None:  #
     )
     assert not owned(workers[0]) & owned(workers[1]), "a partition is exposed by two workers"
     want = report_from_topics(engine.env)
-    wait_for(
-        lambda: differences(scrape_sum(workers), want) == {},
-        60,
-        "the sum over both workers to equal the report",
-        workers,
-        detail=lambda: f"got != want: {differences(scrape_sum(workers), want)}\n{engine.group_lag()}",
-    )
+    wait_until_equal(workers, want, 60, "the sum over both workers to equal the report", lag=engine.group_lag)
     got = scrape_sum(workers)
     assert differences(got, want) == {}
     assert handled(got) == EVENTS

@@ -25,7 +25,7 @@ import redis
 
 from tests.factories import raw
 from tests.integration.conftest import produce_raw
-from tests.integration.report_check import differences, report_from_topics, simulate
+from tests.integration.report_check import differences, report_from_topics, simulate, wait_until_equal
 from tests.integration.stack import parse_metrics, scrape_sum, wait_for
 
 pytestmark = pytest.mark.integration
@@ -89,12 +89,8 @@ def test_health_through_a_kill_equals_the_report(engine_factory) -> None:  # typ
     workers = [again, b]
     want = report_from_topics(engine.env)
     assert total(want, "cs_customers_health") > 0 and total(want, "cs_time_to_value_seconds_count") > 0
-    wait_for(
-        lambda: differences(scrape_sum(workers), want) == {},
-        240,
-        "the sum over both workers to equal the report",
-        workers,
-        detail=lambda: f"got != want: {differences(scrape_sum(workers), want)}\n{engine.group_lag()}",
+    wait_until_equal(
+        workers, want, 240, "the sum over both workers to equal the report", lag=engine.group_lag
     )
     assert differences(scrape_sum(workers), want, HEALTH) == {}
     expected = {e["customer_id"]: e for e in accounts_report(engine.env)}
