@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import subprocess
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +14,7 @@ import yaml
 from aiohttp import web
 
 from bench.common import free_port
+from tests.integration.processes import Managed
 from tests.integration.stack import wait_for
 from tests.tools import alertmanager
 
@@ -72,7 +70,7 @@ class WebhookReceiver:
 
 
 @dataclass
-class AlertmanagerProcess:
+class AlertmanagerProcess(Managed):
     """A real Alertmanager of the test's own: the repository's alertmanager.yml (route,
     grouping, inhibitions) with its receivers replaced by `webhook` and a short
     group_wait, on a free port, clustering off."""
@@ -95,44 +93,18 @@ class AlertmanagerProcess:
         self.tmp.mkdir(parents=True, exist_ok=True)
         path = self.tmp / "alertmanager.yml"
         path.write_text(yaml.safe_dump(config), encoding="utf-8")
-        logf = open(self.tmp / "alertmanager.log", "ab")  # noqa: SIM115 - closed in stop()
-        self._logf = logf
-        self.proc = subprocess.Popen(
+        self._launch(
             [
                 alertmanager(),
                 f"--config.file={path}",
                 f"--storage.path={self.tmp / 'data'}",
                 f"--web.listen-address={self.address}",
                 "--cluster.listen-address=",
-            ],
-            stdout=logf,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            ]
         )
-
-        def ready() -> bool:
-            assert self.proc is not None and self.proc.poll() is None, "alertmanager exited"
-            with urllib.request.urlopen(f"http://{self.address}/-/ready", timeout=2) as resp:
-                return resp.status == 200
-
+        ready = self._ready(f"http://{self.address}/-/ready", "alertmanager")
         wait_for(ready, timeout, "alertmanager ready", detail=self.log_tail)
         return self
 
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
-        if self._logf:
-            self._logf.close()  # type: ignore[attr-defined]
-            self._logf = None
-
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            text = (self.tmp / "alertmanager.log").read_text(errors="replace")
-            return "\n".join(text.splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
+    def log_path(self) -> Path:
+        return self.tmp / "alertmanager.log"

@@ -23,6 +23,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bench.common import free_port
 from schemas.events import FAMILIES
 from streams.metrics.readout import flat_name
+from tests.integration.processes import Managed
 from tests.tools import prometheus
 
 # The stack's own port variables (scripts/stack) move the tests with it.
@@ -52,7 +53,7 @@ def isolated_env(partitions: int = 4, **extra: str) -> dict[str, str]:
 
 
 @dataclass
-class WorkerProcess:
+class WorkerProcess(Managed):
     env: dict[str, str]
     port: int
     data_dir: Path
@@ -60,31 +61,14 @@ class WorkerProcess:
     proc: subprocess.Popen[bytes] | None = None
     _logf: object = field(default=None, repr=False)
 
+    def log_path(self) -> Path:
+        return self.log
+
     def start(self) -> WorkerProcess:
         full = {**os.environ, **self.env, "CSPULSE_WEB_PORT": str(self.port)}
         full["CSPULSE_DATA_DIR"] = str(self.data_dir)
-        logf = open(self.log, "ab")  # noqa: SIM115 - closed in stop()
-        self._logf = logf
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streams.cli", "worker"],
-            env=full,
-            stdout=logf,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        self._launch([sys.executable, "-m", "streams.cli", "worker"], full)
         return self
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
-        if self._logf:
-            self._logf.close()  # type: ignore[attr-defined]
-            self._logf = None
 
     def kill(self) -> None:
         self.stop(signal.SIGKILL)
@@ -93,18 +77,12 @@ class WorkerProcess:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=5) as resp:
             return resp.read().decode()
 
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
-
 
 RULE_FILES = Path(__file__).resolve().parents[2] / "prometheus" / "rules" / "*.yml"
 
 
 @dataclass
-class PrometheusProcess:
+class PrometheusProcess(Managed):
     """A real Prometheus of the test's own: it scrapes only `targets` (job `cspulse`, as
     in prometheus/prometheus.yml) every `interval`, evaluates the repository's rules as
     often, and listens on a free port, so no other worker on the machine reaches it."""
@@ -136,25 +114,15 @@ class PrometheusProcess:
         self.tmp.mkdir(parents=True, exist_ok=True)
         path = self.tmp / "prometheus.yml"
         path.write_text(yaml.safe_dump(config), encoding="utf-8")
-        logf = open(self.tmp / "prometheus.log", "ab")  # noqa: SIM115 - closed in stop()
-        self._logf = logf
-        self.proc = subprocess.Popen(
+        self._launch(
             [
                 prometheus(),
                 f"--config.file={path}",
                 f"--storage.tsdb.path={self.tmp / 'data'}",
                 f"--web.listen-address=127.0.0.1:{self.port}",
-            ],
-            stdout=logf,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            ]
         )
-
-        def ready() -> bool:
-            assert self.proc is not None and self.proc.poll() is None, "prometheus exited"
-            with urllib.request.urlopen(f"{self.url}/-/ready", timeout=2) as resp:
-                return resp.status == 200
-
+        ready = self._ready(f"{self.url}/-/ready", "prometheus")
         wait_for(ready, timeout, "prometheus ready", detail=self.log_tail)
         return self
 
@@ -168,24 +136,8 @@ class PrometheusProcess:
             body = json.loads(exc.read() or b"{}") or {"status": "error", "error": str(exc)}
         return body
 
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
-        if self._logf:
-            self._logf.close()  # type: ignore[attr-defined]
-            self._logf = None
-
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            text = (self.tmp / "prometheus.log").read_text(errors="replace")
-            return "\n".join(text.splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
+    def log_path(self) -> Path:
+        return self.tmp / "prometheus.log"
 
 
 def parse_metrics(text: str) -> dict[str, float]:
