@@ -24,7 +24,7 @@ from bench.workload import BatchSender, Workload, producer
 from streams.engine.build import METRIC_FAMILIES
 from streams.engine.offline import OfflineRun
 from streams.engine.partitioning import partition_for
-from streams.engine.records import CUSTOMER_PREFIX
+from streams.engine.records import CUSTOMER_PREFIX, dumps, loads
 from streams.settings import load_settings
 
 EVENTS_PER_CUSTOMER = 10
@@ -38,7 +38,7 @@ Bundle = list[tuple[str, bytes, int]]  # (family, record value, events counted i
 
 def _counted(value: bytes) -> int:
     """Events a family record counts (a joined health record counts none)."""
-    return int(sum(orjson.loads(value).get("n", ())))
+    return int(sum(loads(value).get("n", ())))
 
 
 def _bundles(run: OfflineRun) -> list[Bundle]:
@@ -97,8 +97,7 @@ class Written:
 
 
 def _with_partition(value: bytes, partition: int) -> bytes:
-    # Record.dumps starts with {"p":<partition>,
-    return b'{"p":%d,' % partition + value[value.index(b",") + 1 :]
+    return dumps({**loads(value), "p": partition})  # every record kind keeps its partition in "p"
 
 
 async def write_changelogs(iso: Isolated, template: list[Bundle], customers: int, label: str) -> Written:

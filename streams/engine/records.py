@@ -7,6 +7,11 @@ written as one changelog message and can never be half-applied:
 - `seen`: event ids with their event time, for the dedupe horizon.
 - `counts`: applied / duplicate / stale, exported as `cs_events_total`.
 - `clock`: latest event time applied to this record (rebuilds the partition clock).
+
+Format (the first byte says which): `\x02` + MessagePack (format 2, since 0.2: smaller
+and cheaper than JSON); `J` + JSON by the json module (a record holding an integer
+beyond 64 bits, which MessagePack cannot carry); anything else is format 1, the JSON
+records of earlier versions, still read, so existing changelogs restore.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 import orjson
 
 from streams.metrics.base import Outcome
@@ -23,21 +29,25 @@ OUTCOMES = tuple(str(o) for o in Outcome)
 
 
 _BIG = b"J"  # marks a record with an integer beyond 64 bits, written by the json module
+_PACKED = b"\x02"  # marks a MessagePack record (format 2)
+_encode = msgspec.msgpack.Encoder().encode
+_decode = msgspec.msgpack.Decoder().decode
 
 
 def dumps(obj: Any) -> bytes:
-    # orjson's result keeps its ~4 KiB working allocation; a record kept in the memory
-    # store for hours should cost its length, so keep an exact-size copy instead
     try:
-        return bytes(memoryview(orjson.dumps(obj)))
-    except TypeError:
-        # an integer beyond 64 bits (hostile amounts add up): orjson refuses it and would
-        # read it back as a float, so such a record is written exactly by the json module
+        return _PACKED + _encode(obj)  # one exact-size copy: the store keeps its length only
+    except OverflowError:
+        # an integer beyond 64 bits (hostile amounts add up): MessagePack cannot hold it,
+        # so such a record is written exactly by the json module
         return _BIG + json.dumps(obj, separators=(",", ":")).encode()
 
 
 def loads(raw: bytes) -> Any:
-    return json.loads(raw[1:]) if raw[:1] == _BIG else orjson.loads(raw)
+    head = raw[:1]
+    if head == _PACKED:
+        return _decode(memoryview(raw)[1:])
+    return json.loads(raw[1:]) if head == _BIG else orjson.loads(raw)  # format 1: JSON
 
 
 @dataclass(slots=True)
