@@ -87,7 +87,8 @@ class Decoder:
         else:
             plan = self._plans.get(type(struct))
             # msgspec skips unknown fields without reading their bytes as UTF-8
-            event = plan.event(struct) if plan is not None and _utf8(raw) else None
+            utf8 = (type(raw) is bytes and raw.isascii()) or _utf8(raw)
+            event = plan.event(struct) if plan is not None and utf8 else None
         if event is None:
             outcome = self._slow(raw)
             if isinstance(outcome, Rejection):
@@ -95,7 +96,8 @@ class Decoder:
             event = outcome
         event = cast(Event, event)
         if self.currencies is not None:
-            currency = getattr(event, "currency", None)
+            # not getattr: a miss (most families carry no currency) runs pydantic's slow __getattr__
+            currency = event.__dict__.get("currency")
             if currency is not None and currency not in self.currencies:
                 return Rejection(
                     "unknown_currency", f"currency: {currency} is not in the configured FX table"

@@ -30,6 +30,7 @@ class Plan:
     struct: type[Struct]  # the kind's tagged Struct
     model: type[Envelope]
     skeleton: dict[str, Any]  # every field of the model, in its order; `type` filled in
+    names: set[str]  # the skeleton's keys: the fields set, as if every field was sent
     stamps: tuple[str, ...]  # RFC 3339 fields, parsed here
     ints: tuple[str, ...]  # int fields, held to INT_RANGE here
     required: tuple[str, ...]  # fields this type requires though the model defaults them
@@ -58,7 +59,7 @@ class Plan:
                 return None
         event = _new(self.model)
         _set(event, "__dict__", values)
-        _set(event, "__pydantic_fields_set__", set(self.skeleton))  # as if every field was sent
+        _set(event, "__pydantic_fields_set__", self.names.copy())
         _set(event, "__pydantic_extra__", None)
         _set(event, "__pydantic_private__", None)
         return event
@@ -76,6 +77,7 @@ def _plan(kind: str, struct: type[Struct], model: type[Envelope]) -> Plan:
         struct=struct,
         model=model,
         skeleton={name: kind if name == "type" else None for name in model.model_fields},
+        names=set(model.model_fields),
         stamps=tuple(f.name for f in info if _is_stamp(f.type)),
         ints=tuple(f.name for f in info if _base(f.type) is int),
         required=tuple(name for name, on in REQUIRED_ON.items() if on == kind),
