@@ -20,6 +20,7 @@ from msgspec import Meta, structs
 
 from schemas.envelope import parse_timestamp
 from schemas.events import REQUIRED_ON, SCORE_RANGES
+from schemas.plans import Plan
 from schemas.wire import INT_RANGE, Envelope
 
 MAX_DETAIL = 300
@@ -29,11 +30,17 @@ def clip(text: str, limit: int = MAX_DETAIL) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def explain(record: dict[str, Any], struct: type[Envelope], kind: str) -> str:
-    """The first problem of `record` as a `struct` of type `kind`, and how many follow."""
+def explain(record: dict[str, Any], plan: Plan) -> str | None:
+    """The first problem of `record` as an event of `plan`'s type and how many follow, or
+    None if it has none (then msgspec saw a key twice: the dict holds the last value).
+
+    `record` is the JSON object, or the values of a Struct msgspec checked: its defaults
+    filled in are valid values, and the type-dependent requirements see None either way.
+    """
+    kind = plan.kind
     problems: list[str] = []
     valid: dict[str, Any] = {}  # what a later field's rule may look at (pydantic's info.data)
-    for name, required, default, check in _fields(struct):
+    for name, required, default, check in _fields(plan.struct):
         if name in record:
             value = record[name]
             problem = check(value) or _rule(name, value, kind, valid)
@@ -46,8 +53,8 @@ def explain(record: dict[str, Any], struct: type[Envelope], kind: str) -> str:
             valid[name] = value
         else:
             problems.append(f"{name}: {problem}")
-    if not problems:  # the Struct and this module disagree: a bug, but never a crash
-        return "the record does not match the schema of " + kind
+    if not problems:
+        return None
     more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
     return clip(problems[0] + more)
 
