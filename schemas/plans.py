@@ -2,9 +2,8 @@
 
 A plan finishes what msgspec cannot check (timestamps, the integer range, the rules
 across fields) and builds the pydantic model of the type from the checked values the
-way `model_construct` does, without validating them a second time: that validation is
-most of what decoding used to cost. None means "not valid": the decoder then finds out
-why the slow way (`schemas.explain`).
+way `model_construct` does, without validating them a second time (that would cost
+what msgspec saves). None means "not valid": `schemas.explain` then says why.
 """
 
 from __future__ import annotations

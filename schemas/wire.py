@@ -39,9 +39,10 @@ Id = Annotated[str, Meta(min_length=1, max_length=ID_MAX)]
 Label = Annotated[str, Meta(min_length=1, max_length=LABEL_MAX)]
 # Python's `$` also matches before a final newline; pydantic's (Rust) `$` does not.
 Currency = Annotated[str, Meta(pattern=CURRENCY_PATTERN.removesuffix("$") + r"\Z")]
-# RFC 3339, parsed after decoding by `schemas.envelope.parse_timestamp`: msgspec's own
-# datetimes round fractions past microseconds (the models truncate) and take no space
-# separator rules of ours. `extra` marks the field for the decoder and the explainer.
+# RFC 3339, parsed after decoding by `schemas.envelope.parse_timestamp`, not as msgspec
+# datetimes: those round fractions past microseconds where the models truncate, and
+# refuse offsets the models take (+10:75). `extra` marks the field for schemas.plans
+# and schemas.explain.
 Stamp = Annotated[str, Meta(extra={"timestamp": True})]
 NonNegative = Annotated[int, Meta(ge=0)]
 Positive = Annotated[int, Meta(gt=0)]
