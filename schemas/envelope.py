@@ -20,33 +20,47 @@ _RFC3339 = re.compile(
     r"(?:[Zz]|[+-][0-9]{2}:[0-9]{2})"
 ).fullmatch
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_RFC3339_MESSAGE = "Input should be an RFC 3339 timestamp with an offset, e.g. 2026-01-31T12:00:00Z"
+RFC3339_MESSAGE = "Input should be an RFC 3339 timestamp with an offset, e.g. 2026-01-31T12:00:00Z"
+BEFORE_EPOCH_MESSAGE = "Input should be at or after 1970-01-01T00:00:00Z"
+
+ID_MAX = 128
+LABEL_MAX = 200
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
+
+
+def parse_timestamp(value: object) -> datetime | str:
+    """`value` as an aware datetime, or the message saying why it is not one.
+
+    Shared by the models and the msgspec decoder (schemas.wire), which parses here too:
+    msgspec's own datetimes round fractions past microseconds instead of truncating.
+    """
+    if isinstance(value, str) and _RFC3339(value):
+        try:
+            moment = datetime.fromisoformat(value.upper())  # 3.11 rejects "t" and "z"
+        except ValueError:  # e.g. month 13; the message would echo the input
+            return RFC3339_MESSAGE
+        # Out of range before 1970: event-time arithmetic is Unix time.
+        return moment if moment >= _EPOCH else BEFORE_EPOCH_MESSAGE
+    return RFC3339_MESSAGE
 
 
 def _rfc3339(value: object) -> object:
     # Parsed here, not by pydantic, so events carry stdlib `timezone` offsets: pydantic's
     # own TzInfo makes every later comparison and .timestamp() several times slower.
-    if isinstance(value, str):
-        if _RFC3339(value):
-            try:
-                moment = datetime.fromisoformat(value.upper())  # 3.11 rejects "t" and "z"
-            except ValueError:  # e.g. month 13; the message would echo the input
-                pass
-            else:
-                if moment < _EPOCH:  # out of range: event-time arithmetic is Unix time
-                    raise PydanticCustomError("rfc3339", "Input should be at or after 1970-01-01T00:00:00Z")
-                return moment
-    elif isinstance(value, datetime):  # models built in Python code
+    if isinstance(value, datetime):  # models built in Python code
         return value
-    raise PydanticCustomError("rfc3339", _RFC3339_MESSAGE)
+    moment = parse_timestamp(value)
+    if isinstance(moment, str):
+        raise PydanticCustomError("rfc3339", moment)
+    return moment
 
 
 Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
-Id = Annotated[str, StringConstraints(min_length=1, max_length=128)]
-Label = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Id = Annotated[str, StringConstraints(min_length=1, max_length=ID_MAX)]
+Label = Annotated[str, StringConstraints(min_length=1, max_length=LABEL_MAX)]
 Currency = Annotated[
     str,
-    StringConstraints(pattern=r"^[A-Z]{3}$"),
+    StringConstraints(pattern=CURRENCY_PATTERN),
     Field(description="ISO 4217 alphabetic code, e.g. USD"),
 ]
 

@@ -35,6 +35,7 @@ from schemas.growth_events import (
 __all__ = ["Currency", "Envelope", "GrowthEvent", "Id", "Label", "Timestamp"]
 
 SCORE_RANGES: dict[str, tuple[int, int]] = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
+Survey = Literal["nps", "csat", "ces"]
 
 SubscriptionType = Literal[
     "subscription.created",
@@ -66,6 +67,7 @@ class SubscriptionEvent(Envelope):
 
 
 PaymentType = Literal["payment.succeeded", "payment.failed", "payment.refunded"]
+PaymentKind = Literal["recurring", "one_time"]
 
 
 class PaymentEvent(Envelope):
@@ -75,7 +77,7 @@ class PaymentEvent(Envelope):
     payment_id: Id
     amount_minor: int = Field(gt=0)
     currency: Currency
-    kind: Literal["recurring", "one_time"]
+    kind: PaymentKind
     subscription_id: Id | None = None
     failure_reason: Annotated[str, StringConstraints(max_length=500)] | None = None
 
@@ -99,7 +101,7 @@ class SurveyEvent(Envelope):
     model_config = ConfigDict(json_schema_extra=_score_conditions())
 
     type: Literal["survey.responded"]
-    survey: Literal["nps", "csat", "ces"]
+    survey: Survey
     score: int = Field(description="nps 0..10, csat 1..5, ces 1..7")
     comment: Annotated[str, StringConstraints(max_length=5000)] | None = None
     ticket_id: Id | None = None
@@ -124,9 +126,11 @@ class SurveyEvent(Envelope):
 TicketType = Literal["ticket.created", "ticket.replied", "ticket.resolved", "ticket.reopened"]
 Channel = Literal["email", "chat", "phone", "web", "social", "other"]
 Priority = Literal["low", "normal", "high", "urgent"]
+Initiator = Literal["customer", "agent"]
+Author = Literal["agent", "customer"]
 
 # Fields a ticket event must carry only on one of its types.
-_REQUIRED_ON = {"channel": "ticket.created", "author": "ticket.replied"}
+REQUIRED_ON = {"channel": "ticket.created", "author": "ticket.replied"}
 
 
 def _ticket_conditions() -> dict[str, Any]:
@@ -136,7 +140,7 @@ def _ticket_conditions() -> dict[str, Any]:
                 "if": {"properties": {"type": {"const": kind}}, "required": ["type"]},
                 "then": {"properties": {name: {"type": "string"}}, "required": [name]},
             }
-            for name, kind in _REQUIRED_ON.items()
+            for name, kind in REQUIRED_ON.items()
         ]
     }
 
@@ -153,8 +157,8 @@ class TicketEvent(Envelope):
     )
     priority: Priority = "normal"
     team: Label = "unassigned"
-    initiated_by: Literal["customer", "agent"] = "customer"
-    author: Literal["agent", "customer"] | None = Field(
+    initiated_by: Initiator = "customer"
+    author: Author | None = Field(
         default=None, validate_default=True, description="Required on ticket.replied."
     )
     public: bool = Field(default=True, description="False for an internal note.")
@@ -162,7 +166,7 @@ class TicketEvent(Envelope):
     @field_validator("channel", "author")
     @classmethod
     def _required_on_type(cls, value: str | None, info: ValidationInfo) -> str | None:
-        required_on = _REQUIRED_ON[str(info.field_name)]
+        required_on = REQUIRED_ON[str(info.field_name)]
         if value is None and info.data.get("type") == required_on:
             raise PydanticCustomError("missing", "Field required on {type}", {"type": required_on})
         return value
@@ -181,11 +185,14 @@ class UsageEvent(Envelope):
     count: int = Field(default=1, ge=1, description="Uses folded into this event by a batching tracker.")
 
 
+CostCategory = Literal["acquisition", "retention"]
+
+
 class CostEvent(Envelope):
     """Acquisition or retention spend; `customer_id` only places the record (v1.1)."""
 
     type: Literal["cost.incurred"]
-    category: Literal["acquisition", "retention"]
+    category: CostCategory
     amount_minor: int = Field(gt=0)
     currency: Currency
     channel: Label | None = None  # free text, e.g. paid_search, csm_team; never a series label
