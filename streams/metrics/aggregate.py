@@ -62,13 +62,12 @@ class PartitionSums:
         self._step = min((g.size for g in self.grids.values()), default=1)
         self._widest = max(self.grids.values(), key=lambda g: g.window, default=None)
 
-    def add(self, delta: Contributions, sign: int = 1) -> None:
+    def add(self, delta: Contributions) -> None:
         # The hot loop of the engine: zeros are kept (read() skips them) to save pops.
+        # A removal is a delta with negative values (base.diff), never a second pass.
         totals = self.totals
         grids = self._cells
         for (key, at), value in delta.items():
-            if sign != 1:
-                value = -value
             if at is None:
                 totals[key] = totals.get(key, 0) + value
             elif at.__class__ is int:
