@@ -46,3 +46,11 @@ def test_a_shared_folder_asks_again_about_values_met_after_an_answer() -> None:
     assert folder.unknown == {"team": {"y"}}
     assert fold_labels((("window", "7d"),), folder) == (("window", "7d"),)  # not free text
     assert "window" not in folder.unknown
+
+
+def test_a_shared_folder_learns_a_label_it_has_no_question_about() -> None:
+    # the worker re-reads the registry every few seconds for every label it knows
+    folder = LabelFolder(limit=2, shared=True)
+    folder.learn("plan", ["pro"])
+    folder.learn("plan", ["pro", "basic"])
+    assert folder.fold("plan", "basic") == "basic" and folder.unknown == {}
