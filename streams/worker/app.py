@@ -115,8 +115,8 @@ class Worker:
     async def _retry_serving(self) -> None:
         """Writes that wait for Redis go with the next batch, or here when none comes.
 
-        The label registry is re-read too: it settles values for Faust's sensor page, and a
-        registry emptied by hand is refilled by what the workers hold."""
+        The label registry is re-read too, so a registry emptied by hand is refilled by what
+        the workers hold."""
         await admit(self.serving.client, self.settings.app_id, self.labels, refresh=True)
         if self.serving.pending:
             await self.outputs.hooks["surveys"]([])

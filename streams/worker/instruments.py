@@ -77,13 +77,13 @@ def serve_metrics(
 
     `settle` (the label registry) runs after a read-out met label values not yet decided;
     when it decided some, the page is read out again, so no scrape shows a value in `other`
-    that the registry keeps. With Faust's sensor page, a timer settles them instead.
+    that the registry keeps. The page is always ours: with Faust's sensor, only its monitor
+    is installed (faust's setup_prometheus_sensors would serve a page of its own).
     """
     if faust_sensor:
-        from faust.sensors.prometheus import setup_prometheus_sensors
+        from faust.sensors.prometheus import FaustMetrics, PrometheusMonitor
 
-        setup_prometheus_sensors(app, pattern="/metrics", registry=registry, name_prefix="faust")
-        return
+        app.monitor = PrometheusMonitor(metrics=FaustMetrics.create(registry, "faust"))
     from faust.web import Request, Response, View
     from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 

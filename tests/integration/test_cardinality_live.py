@@ -112,3 +112,31 @@ def test_ten_thousand_values_fold_alike_on_every_worker_and_after_a_restart(engi
     after = _label_values(survivors)
     for label in FOLDED:
         assert after[label] == before[label], f"{label} folds differently after the restart"
+
+
+def test_the_first_scrape_that_shows_a_plan_shows_it_by_name(engine) -> None:  # type: ignore[no-untyped-def]
+    """The /metrics page asks the registry before it answers: no scrape shows a value the
+    registry keeps as `other`, not even the first (Faust's sensor on, the default)."""
+    plans = {"pro", "basic", "team"}
+    records = [
+        (engine.topic("subscriptions"), c.encode(), raw(event("subscription.created", c, 0, plan=plan)), None)
+        for c, plan in (("cus-a", "pro"), ("cus-b", "basic"), ("cus-c", "team"))
+    ]
+    asyncio.run(produce_raw(records))
+    worker = engine.start_worker("first")
+
+    seen: list[set[str]] = []
+
+    def scraped() -> bool:
+        shown = {
+            s.labels["plan"]
+            for f in text_string_to_metric_families(worker.metrics_text())
+            for s in f.samples
+            if s.name == "cs_mrr"
+        }
+        if shown:
+            seen.append(shown)
+        return bool(shown)
+
+    wait_for(scraped, 120, "the first scrape with MRR", [worker])
+    assert seen[0] == plans
