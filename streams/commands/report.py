@@ -18,7 +18,7 @@ from streams.exposition.label_registry import admit_now
 from streams.metrics.ratios import headline
 from streams.metrics.readout import LabelFolder
 from streams.settings import Settings
-from streams.worker.clients import broker_problem
+from streams.worker.clients import broker_refused
 from streams.worker.readback import read_topic
 
 
@@ -62,9 +62,7 @@ def run_report(settings: Settings, args: argparse.Namespace) -> int:
     run = OfflineRun(settings)
     show = sys.stderr.isatty()
     if args.from_topics:
-        problem = asyncio.run(broker_problem(settings))
-        if problem is not None:
-            print(f"cspulse report: {problem}", file=sys.stderr)
+        if broker_refused(settings, "report"):
             return 1
         try:
             asyncio.run(_from_topics(run, show))

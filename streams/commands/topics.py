@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 
 from streams.settings import Settings
-from streams.worker.clients import broker_problem
+from streams.worker.clients import broker_refused
 from streams.worker.topics import create_topics, describe_topics
 
 
 def run_topics(settings: Settings, args: argparse.Namespace) -> int:
-    problem = asyncio.run(broker_problem(settings))
-    if problem is not None:
-        print(f"cspulse topics: {problem}", file=sys.stderr)
+    if broker_refused(settings, "topics"):
         return 1
     try:
         if args.action == "create":

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
-import sys
 
 from streams.settings import Settings
-from streams.worker.clients import broker_problem
+from streams.worker.clients import broker_refused
 
 
 def run_worker(settings: Settings, args: argparse.Namespace) -> int:
@@ -25,9 +23,7 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
     # Faust stops on a broker it cannot bootstrap from with a long traceback whose
     # reason (aiokafka's "Unable to bootstrap") hides the cause: check first, so that wrong
     # credentials, an untrusted certificate or a broker that is down are one line, exit 1.
-    problem = asyncio.run(broker_problem(settings))
-    if problem is not None:
-        print(f"cspulse worker: {problem}", file=sys.stderr)
+    if broker_refused(settings, "worker"):
         return 1
 
     import faust

@@ -165,6 +165,14 @@ def producer(settings: Settings, **overrides: Any) -> AIOKafkaProducer:
     )
 
 
+def broker_refused(settings: Settings, command: str) -> bool:
+    """Connect once before a command starts; True after telling the user in one line why not."""
+    problem = asyncio.run(broker_problem(settings))
+    if problem is not None:
+        print(f"cspulse {command}: {problem}", file=sys.stderr)
+    return problem is not None
+
+
 async def started_producer(settings: Settings, command: str) -> AIOKafkaProducer | None:
     """A started producer, or None after telling the user in one line why there is none."""
     problem = await broker_problem(settings)
