@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -69,3 +70,9 @@ class Store(Protocol):
     def get(self, key: bytes) -> bytes | None: ...
 
     def set(self, key: bytes, value: bytes) -> None: ...
+
+    def checkpoint(self, key: bytes, value: bytes) -> None:
+        """A write that reaches the changelog only after every `set` before it has."""
+
+    def records(self) -> Iterable[tuple[bytes, bytes]]:
+        """Every record of the table (a partition's sums are rebuilt from them)."""

@@ -28,6 +28,11 @@ class DictStore(dict[bytes, bytes]):
     def set(self, key: bytes, value: bytes) -> None:
         self[key] = value
 
+    checkpoint = set
+
+    def records(self) -> Iterable[tuple[bytes, bytes]]:
+        return self.items()
+
 
 @dataclass
 class Unrouted:

@@ -15,6 +15,7 @@ from typing import Any
 
 from schemas.decode import Decoder, Rejection
 from schemas.events import Envelope
+from streams.engine.checkpoint import CHECKPOINT_PREFIX, checkpoint_key, dump_sums, load_sums
 from streams.engine.messages import BatchResult, Deadletter, RawMessage, Rekey, Store
 from streams.engine.partitioning import partition_for
 from streams.engine.records import (
@@ -69,11 +70,30 @@ class FamilyProcessor:
         for partition in partitions:
             self.sums.pop(partition, None)
 
+    def recover(self, store: Store, partitions: set[int]) -> set[int]:
+        """The sums of `partitions` from their checkpoints; those without one this
+        version can read are rebuilt from the records. Returns the rebuilt ones."""
+        missing = set()
+        for partition in partitions:
+            sums = load_sums(store.get(checkpoint_key(partition)), self.windows)
+            if sums is None:
+                missing.add(partition)
+            else:
+                self.sums[partition] = sums
+        if missing:
+            self.rebuild(store.records(), missing)
+        return missing
+
+    def checkpoint(self, partition: int) -> bytes:
+        return dump_sums(self.sums_for(partition))
+
     def rebuild(self, items: Iterable[tuple[bytes, bytes]], partitions: set[int]) -> int:
         """Recreate the sums of `partitions` from stored records; returns records read."""
         fresh = {p: PartitionSums(self.windows) for p in partitions}
         count = 0
         for key, raw in items:
+            if key.startswith(CHECKPOINT_PREFIX):
+                continue
             if key.startswith(CUSTOMER_PREFIX):
                 record = Record.loads(raw, self.domain.load)
                 sums = fresh.get(record.partition)
@@ -101,6 +121,7 @@ class FamilyProcessor:
         sums = self.sums_for(partition)
         records: dict[bytes, Record] = {}
         dead: DeadletterRecord | None = None
+        replayed = False  # so this partition's records may be ahead of its checkpoint
         for msg in messages:
             decoded = self.decoder.decode(msg.value, now)
             if isinstance(decoded, Rejection):
@@ -113,6 +134,8 @@ class FamilyProcessor:
                         {(series("cs_deadletter_total", topic=self.topic, reason=decoded.reason), None): 1}
                     )
                     result.deadletters.append(Deadletter(msg, decoded.reason, decoded.detail))
+                else:
+                    replayed = True
                 continue
             owner = partition_for(decoded.customer_id, self.partitions)
             if owner != partition:
@@ -124,6 +147,7 @@ class FamilyProcessor:
                 record = records[key] = self._load_record(store, key, partition)
             if msg.offset <= record.offsets.get(msg.topic, -1):
                 result.replayed += 1  # applied before a crash: its effects are in the record
+                replayed = True
                 result.redelivered.append(decoded)
                 continue
             record.offsets[msg.topic] = msg.offset
@@ -136,6 +160,9 @@ class FamilyProcessor:
         if dead is not None:
             store.set(deadletter_key(partition), dead.dumps())
         sums.maybe_expire()
+        if replayed:
+            self.rebuild(store.records(), {partition})
+        store.checkpoint(checkpoint_key(partition), self.checkpoint(partition))
         return result
 
     def _apply(self, record: Record, event: Envelope, sums: PartitionSums) -> bool:

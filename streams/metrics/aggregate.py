@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from streams.metrics.base import Contributions, SeriesKey, add
 from streams.metrics.histograms import bucket_groups, bucket_key, le_for
@@ -102,6 +103,38 @@ class PartitionSums:
         if widest is None:
             return self.clock
         return (widest.floor(self.clock) + 1) * widest.size
+
+    def snapshot(self) -> dict[str, Any]:
+        """What `read` needs, as plain lists and numbers (zeros read as nothing, so they
+        are left out); series names and labels once each, referred to by position."""
+        index: dict[SeriesKey, int] = {}
+
+        def ref(key: SeriesKey) -> int:
+            return index.setdefault(key, len(index))
+
+        totals = [(ref(k), v) for k, v in self.totals.items() if v]
+        grids = {n: [(ref(k), i, v) for (k, i), v in g.cells.items() if v] for n, g in self.grids.items()}
+        due = [(ref(k), [(d, v) for d, v in p.items() if v]) for k, p in self.due.items() if any(p.values())]
+        return {
+            "w": self.windows,
+            "k": [(name, [list(pair) for pair in labels]) for name, labels in index],
+            "t": totals,
+            "g": grids,
+            "d": due,
+            "c": self.clock,
+            "x": self._expired_at,
+        }
+
+    @classmethod
+    def from_snapshot(cls, snap: Mapping[str, Any]) -> PartitionSums:
+        sums = cls(snap["w"])
+        keys = [(name, tuple((k, v) for k, v in labels)) for name, labels in snap["k"]]
+        sums.totals.update((keys[i], v) for i, v in snap["t"])
+        for name, cells in snap["g"].items():
+            sums.grids[name].cells.update(((keys[i], at), v) for i, at, v in cells)
+        sums.due.update((keys[i], dict(per)) for i, per in snap["d"])
+        sums.clock, sums._expired_at = snap["c"], snap["x"]
+        return sums
 
     def read(self) -> dict[SeriesKey, int]:
         """Every series this partition exposes, windowed ones with a `window` label."""

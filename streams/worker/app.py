@@ -140,6 +140,7 @@ class Worker:
             beacon=self.app.tables.beacon,
             help="cspulse health inputs by customer",
         )
+        table.settings = s
         table.processor = health
         table.source_topics = frozenset(
             topic
@@ -174,12 +175,14 @@ class Worker:
             beacon=self.app.tables.beacon,
             help=f"cspulse {family} records by customer",
         )
+        table.settings = s
         table.processor = proc
         table.source_topics = frozenset({main, rekey})
         table.rebuild_seconds = self.instruments.rebuild_seconds
         self.app.tables.add(table)
         self.tables[family] = table
-        route = Route(proc, ChangelogWriter(table, self.changelog_producer), rekey_topic)
+        table.writer = ChangelogWriter(table, self.changelog_producer)
+        route = Route(proc, table.writer, rekey_topic)
         self.handler.routes[main] = self.handler.routes[rekey] = route
         handle = self.handler.handle
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -40,11 +40,17 @@ class _Current:
 class _PartitionStore:
     """One partition's reads and writes, its changelog records kept for `flush()`."""
 
-    __slots__ = ("_get", "_records", "_set")
+    __slots__ = ("_checkpoint", "_get", "_records", "_set", "records")
 
-    def __init__(self, get: Callable[[bytes], Any], set_: Callable[[bytes, bytes], None]) -> None:
-        self._get, self._set = get, set_
+    def __init__(
+        self,
+        get: Callable[[bytes], Any],
+        set_: Callable[[bytes, bytes], None],
+        records: Callable[[], Iterable[tuple[bytes, bytes]]],
+    ) -> None:
+        self._get, self._set, self.records = get, set_, records
         self._records: list[tuple[bytes, bytes]] = []
+        self._checkpoint: tuple[bytes, bytes] | None = None
 
     def get(self, key: bytes) -> bytes | None:
         value: bytes | None = self._get(key)
@@ -53,6 +59,14 @@ class _PartitionStore:
     def set(self, key: bytes, value: bytes) -> None:
         self._set(key, value)
         self._records.append((key, value))
+
+    def checkpoint(self, key: bytes, value: bytes) -> None:
+        self._set(key, value)
+        self._checkpoint = (key, value)
+
+
+def _no_write(key: bytes, value: bytes) -> None:
+    raise RuntimeError("a reader writes nothing: use ChangelogWriter.partition")
 
 
 class ChangelogWriter:
@@ -63,13 +77,16 @@ class ChangelogWriter:
         self.topic = table.changelog_topic.get_topic_name()
         self._producer = producer
         self._pending: list[tuple[int, _PartitionStore]] = []
-        store: Any = self.table.data
+        self.store: Any = self.table.data
         # rocksdb: bytes in, bytes out, per partition DB chosen from the current event
-        self.persists_offsets = isinstance(store, SerializedStore)
-        if self.persists_offsets:
-            self._get, self._set = store._get, store._set
-        else:  # memory: a plain dict under the table
-            self._get, self._set = store.data.get, store.data.__setitem__
+        self._rocks = isinstance(self.store, SerializedStore)
+
+    def reader(self) -> _PartitionStore:
+        """Reads outside of any batch (a recovery's); any partition's keys."""
+        data = self.store
+        if self._rocks:
+            return _PartitionStore(data._get, _no_write, data.items)
+        return _PartitionStore(data.data.get, _no_write, data.data.items)
 
     @contextmanager
     def partition(self, partition: int, first: Any) -> Iterator[Store]:
@@ -80,20 +97,32 @@ class ChangelogWriter:
         """
         current = _Current(first)
         token = _current_event.set(weakref.ref(current))  # type: ignore[arg-type]
+        data = self.store
         try:
-            store = _PartitionStore(self._get, self._set)
+            if self._rocks:
+                store = _PartitionStore(data._get, data._set, data.items)
+            else:  # memory (stores.BulkMemoryStore): a plain dict under the table
+                store = _PartitionStore(data.data.get, data.setter(partition), data.data.items)
             self._pending.append((partition, store))  # what it writes is sent by flush()
             yield store
         finally:
             _current_event.reset(token)
 
     async def flush(self) -> None:
-        """Send the pending changelog records and wait until Kafka has them all."""
+        """Send the pending changelog records and wait until Kafka has them all, then
+        the partitions' checkpoints (never ahead of the records they sum)."""
         pending: dict[int, list[tuple[bytes, bytes]]] = {}
+        checkpoints: dict[int, list[tuple[bytes, bytes]]] = {}
         for partition, store in self._pending:
             if store._records:
                 pending.setdefault(partition, []).extend(store._records)
+            if store._checkpoint is not None:
+                checkpoints[partition] = [store._checkpoint]  # the partition's last one
         self._pending = []
+        await self._send(pending)
+        await self._send(checkpoints)
+
+    async def _send(self, pending: dict[int, list[tuple[bytes, bytes]]]) -> None:
         if not pending:
             return
         producer = await self._producer()
@@ -113,12 +142,12 @@ class ChangelogWriter:
                 (partition, count, await producer.send_batch(batch, self.topic, partition=partition))
             )
         results = await asyncio.gather(*(fut for _, _, fut in sends))
-        if self.persists_offsets:  # rocksdb restarts replay the changelog only after this
-            last: dict[int, int] = {}
-            for (partition, count, _), meta in zip(sends, results, strict=True):
-                last[partition] = max(last.get(partition, -1), meta.offset + count - 1)
-            for partition, offset in last.items():
-                self.table.data.set_persisted_offset(TP(self.topic, partition), offset)
+        # a restart (or a partition kept across a rebalance) reads the changelog after this
+        last: dict[int, int] = {}
+        for (partition, count, _), meta in zip(sends, results, strict=True):
+            last[partition] = max(last.get(partition, -1), meta.offset + count - 1)
+        for partition, offset in last.items():
+            self.store.set_persisted_offset(TP(self.topic, partition), offset)
 
 
 class ChangelogProducer:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,6 +20,7 @@ import orjson
 from hypothesis import strategies as st
 
 from streams.engine.build import build_engine
+from streams.engine.checkpoint import checkpoint_key
 from streams.engine.messages import Message
 from streams.engine.offline import DictStore
 from streams.engine.processor import FamilyProcessor
@@ -37,6 +38,9 @@ UNITS = (1, 150, 3600, 25200, 108000, DAY, 7 * DAY, 30 * DAY)
 SUB_SECOND = (0, 0, 0, 0, 1, 500_000, 999_999)
 # how late a record arrives: mostly in order, some just past a horizon
 DELAYS = (0, 0, 0, 0, 0, 60, 7200, 3 * DAY, 7 * DAY, 7 * DAY + 1, 20 * DAY)
+
+
+CHECKPOINT = checkpoint_key(0)
 
 
 def stamp(moment: datetime) -> str:
@@ -138,6 +142,9 @@ class Run:
     processor: FamilyProcessor
     store: DictStore
     topic: str
+    batches: list[list[Message]] = field(default_factory=list)
+    #: the partition's checkpoint as it was before each batch (None: none yet)
+    checkpoints: list[bytes | None] = field(default_factory=list)
 
     def read(self) -> dict[SeriesKey, int]:
         return self.processor.sums[0].read()
@@ -161,13 +168,16 @@ def run(
     store = DictStore()
     bounds = [0, *[c for c in batch_cuts if 0 < c < len(records)], len(records)]
     offset = 0
+    done = Run(proc, store, topic)
     for lo, hi in itertools.pairwise(bounds):
         batch = [Message(topic, 0, offset + i, None, raw) for i, (_, raw) in enumerate(records[lo:hi])]
+        done.batches.append(batch)
+        done.checkpoints.append(store.get(CHECKPOINT))
         result = proc.process(0, batch, store, NOW)
         expected_bad = [r.reason for r, _ in records[lo:hi] if isinstance(r, Rejected)]
         assert [d.reason for d in result.deadletters] == expected_bad
         offset += hi - lo
-    return Run(proc, store, topic)
+    return done
 
 
 def rebuilt(family: str, finished: Run, env: Mapping[str, str]) -> Run:
@@ -176,6 +186,28 @@ def rebuilt(family: str, finished: Run, env: Mapping[str, str]) -> Run:
     proc = engine.processors[family]
     proc.rebuild(finished.store.items(), {0})
     return Run(proc, finished.store, finished.topic)
+
+
+def recovered(family: str, finished: Run, env: Mapping[str, str]) -> Run:
+    """A fresh worker's sums read from the checkpoint in the finished run's store."""
+    proc = build_engine(load_settings(dict(env))).processors[family]
+    assert proc.recover(finished.store, {0}) == set()  # read, not rebuilt
+    return Run(proc, finished.store, finished.topic)
+
+
+def crashed(family: str, finished: Run, env: Mapping[str, str]) -> Run:
+    """The last batch's records landed, its checkpoint did not, its offsets were not
+    committed: a fresh worker recovers the older checkpoint and gets the batch again."""
+    store = DictStore(finished.store)
+    before = finished.checkpoints[-1]
+    if before is None:
+        del store[CHECKPOINT]
+    else:
+        store[CHECKPOINT] = before
+    proc = build_engine(load_settings(dict(env))).processors[family]
+    proc.recover(store, {0})
+    proc.process(0, finished.batches[-1], store, NOW)
+    return Run(proc, store, finished.topic)
 
 
 def check(
@@ -195,4 +227,7 @@ def check(
     assert differences(again.read(), expected) == []
     # a restart reproduces the same numbers, not just numbers within the tolerance
     assert again.read() == live.read()
+    for restarted in (recovered(family, live, env), crashed(family, live, env)):
+        assert restarted.clock == live.clock
+        assert restarted.read() == live.read()
     return live
