@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -92,6 +93,7 @@ class HealthTable(FamilyTable):
 
     processor: Any  # HealthProcessor
     publish: Callable[[list[Account]], Awaitable[None]]
+    _publishing: asyncio.Future[None] | None = None
 
     async def on_recovery_completed(self, active_tps: set[TP], standby_tps: set[TP]) -> None:
         await faust.Table.on_recovery_completed(self, active_tps, standby_tps)
@@ -107,4 +109,6 @@ class HealthTable(FamilyTable):
             seconds,
             sum(1 for a in accounts if a.assessment is not None),
         )
-        await self.publish(accounts)
+        # every customer of the partitions is rewritten (what the last owner had not
+        # written yet is in): in the background, so processing starts now
+        self._publishing = asyncio.ensure_future(self.publish(accounts))
