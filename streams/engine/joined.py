@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from streams.engine.checkpoint import checkpoint_key, dump_sums, load_sums
 from streams.engine.messages import Store
 from streams.engine.records import CUSTOMER_PREFIX, dumps, loads
 from streams.engine.timers import Timers
@@ -101,6 +102,39 @@ class HealthProcessor:
             self.sums.pop(partition, None)
             self.timers.pop(partition, None)
 
+    def recover(self, store: Store, partitions: set[int]) -> tuple[set[int], list[Account]]:
+        """The sums of `partitions` from their checkpoints (their timers and accounts
+        then come from `rearm`, in the background); those without a checkpoint this
+        version can read are rebuilt here: the rebuilt ones and their accounts."""
+        missing = set()
+        for partition in partitions:
+            sums = load_sums(store.get(checkpoint_key(partition)), self.windows)
+            if sums is None:
+                missing.add(partition)
+            else:
+                self.sums[partition], self.timers[partition] = sums, Timers()
+        return missing, self.rebuild(store.records(), missing) if missing else []
+
+    def rearm(self, store: Store, partitions: set[int], keys: Iterable[bytes]) -> list[Account]:
+        """Timers and accounts of `keys` in `partitions` (recovered from a checkpoint),
+        each read again: a batch may have rewritten it since the keys were listed. A
+        moment already passed fires at the next update, which assesses at that clock:
+        the same assessment, as nothing changes it between its moments."""
+        out = []
+        for key in keys:
+            raw = store.get(key) if key.startswith(CUSTOMER_PREFIX) else None
+            if raw is None:
+                continue
+            record = JoinedRecord.loads(raw)
+            timers = self.timers.get(record.partition)
+            if record.partition not in partitions or timers is None:
+                continue  # not ours (any more)
+            found = self._assess(record)
+            timers.set(key, found[2])
+            if found[0] is not None or record.version:
+                out.append(Account(_customer(key), record.partition, record.clock, found[0], record.version))
+        return out
+
     def rebuild(self, items: Iterable[tuple[bytes, bytes]], partitions: set[int]) -> list[Account]:
         """Recreate sums and timers of `partitions` from joined records; their accounts."""
         self.drop(list(partitions))
@@ -167,6 +201,7 @@ class HealthProcessor:
                 changed.append(Account(_customer(key), partition, clock, after[0], record.version))
             store.set(key, record.dumps())
         sums.maybe_expire()
+        store.checkpoint(checkpoint_key(partition), dump_sums(sums))
         return changed
 
     def _assess(self, record: JoinedRecord) -> tuple[Assessment | None, Contributions, int | None]:

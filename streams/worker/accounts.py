@@ -63,9 +63,12 @@ class AccountStore:
         partitions is rewritten: 83,760 in one pipeline timed out and held the loop
         for 20 s). While another call is writing, this one only queues: that one
         writes them too, in order. Returns how many this call wrote."""
+        pending = self.pending
         for account in accounts:
-            self.pending.pop(account.customer_id, None)  # keep the order of the latest
-            self.pending[account.customer_id] = account
+            waiting = pending.pop(account.customer_id, None)  # keep the order of the latest
+            if waiting is not None and waiting.version > account.version:
+                account = waiting  # a recovery's rewrite queued after a newer change
+            pending[account.customer_id] = account
         if self._writing:
             return 0
         self._writing = True

@@ -152,9 +152,8 @@ class Worker:
         self.app.tables.add(table)
         self.health_table = table
         families = list(self.engine.processors.values())
-        self.handler.joined = Joined(
-            health, ChangelogWriter(table, self.changelog_producer), families
-        )
+        table.writer = ChangelogWriter(table, self.changelog_producer)
+        self.handler.joined = Joined(health, table.writer, families)
 
     def _wire_family(self, family: str, proc: FamilyProcessor) -> None:
         s = self.settings

@@ -77,6 +77,7 @@ class ChangelogWriter:
         self.topic = table.changelog_topic.get_topic_name()
         self._producer = producer
         self._pending: list[tuple[int, _PartitionStore]] = []
+        self._checkpoints: dict[int, list[tuple[bytes, bytes]]] = {}
         self.store: Any = self.table.data
         # rocksdb: bytes in, bytes out, per partition DB chosen from the current event
         self._rocks = isinstance(self.store, SerializedStore)
@@ -111,15 +112,22 @@ class ChangelogWriter:
     async def flush(self) -> None:
         """Send the pending changelog records and wait until Kafka has them all, then
         the partitions' checkpoints (never ahead of the records they sum)."""
+        await self.flush_records()
+        await self.flush_checkpoints()
+
+    async def flush_records(self) -> None:
+        """The records only; their partitions' checkpoints wait for `flush_checkpoints`."""
         pending: dict[int, list[tuple[bytes, bytes]]] = {}
-        checkpoints: dict[int, list[tuple[bytes, bytes]]] = {}
         for partition, store in self._pending:
             if store._records:
                 pending.setdefault(partition, []).extend(store._records)
             if store._checkpoint is not None:
-                checkpoints[partition] = [store._checkpoint]  # the partition's last one
+                self._checkpoints[partition] = [store._checkpoint]  # the partition's last one
         self._pending = []
         await self._send(pending)
+
+    async def flush_checkpoints(self) -> None:
+        checkpoints, self._checkpoints = self._checkpoints, {}
         await self._send(checkpoints)
 
     async def _send(self, pending: dict[int, list[tuple[bytes, bytes]]]) -> None:

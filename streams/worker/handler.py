@@ -15,6 +15,7 @@ from typing import Any
 import faust
 from faust.types import TP
 
+from streams.engine.checkpoint import checkpoint_key, dump_sums
 from streams.engine.joined import Account, HealthProcessor, joined_clock
 from streams.engine.messages import Message
 from streams.engine.processor import FamilyProcessor
@@ -67,20 +68,31 @@ class BatchHandler:
         now = datetime.now(UTC)
         pending = []
         touched: Touched = {}
+        replayed: set[int] = set()
         for route, groups in work.items():
-            pending.extend(await self._process(route, groups, now, touched))
-        accounts = self._join(touched)
-        stores = [route.store for route in work]
-        if self.joined is not None:
-            stores.append(self.joined.store)
-        await asyncio.gather(*(store.flush() for store in stores))
+            pending.extend(await self._process(route, groups, now, touched, replayed))
+        accounts = self._join(touched, replayed)
+        await self._flush([route.store for route in work])
         for fut in pending:
             await fut
         if accounts:
             await self.outputs.accounts(accounts)
 
-    def _join(self, touched: Touched) -> list[Account]:
-        """Reassess the customers the families touched, partition by partition."""
+    async def _flush(self, families: list[ChangelogWriter]) -> None:
+        """Every write of the batch to the changelogs, in an order such that joined
+        records ahead of their checkpoint imply family records ahead of theirs: the
+        events then come again as replays, and the joined sums are rebuilt (`_join`).
+        Family records, then family checkpoints and joined records, then the joined
+        checkpoint."""
+        await asyncio.gather(*(store.flush_records() for store in families))
+        joined = [] if self.joined is None else [self.joined.store.flush_records()]
+        await asyncio.gather(*(store.flush_checkpoints() for store in families), *joined)
+        if self.joined is not None:
+            await self.joined.store.flush_checkpoints()
+
+    def _join(self, touched: Touched, replayed: set[int]) -> list[Account]:
+        """Reassess the customers the families touched, partition by partition; a
+        partition with replayed events is rebuilt from its joined records."""
         joined = self.joined
         if joined is None:
             return []
@@ -89,10 +101,18 @@ class BatchHandler:
             clock = joined_clock(joined.families, partition)
             with joined.store.partition(partition, Message("", partition, 0, None, b"")) as store:
                 out.extend(joined.proc.update(partition, states, clock, store))
+                if partition in replayed:
+                    out.extend(joined.proc.rebuild(store.records(), {partition}))
+                    store.checkpoint(checkpoint_key(partition), dump_sums(joined.proc.sums_for(partition)))
         return out
 
     async def _process(
-        self, route: Route, groups: Mapping[int, Sequence[Any]], now: datetime, touched: Touched
+        self,
+        route: Route,
+        groups: Mapping[int, Sequence[Any]],
+        now: datetime,
+        touched: Touched,
+        replayed: set[int],
     ) -> list[Any]:
         proc, outputs = route.proc, self.outputs
         family = proc.domain.family
@@ -111,4 +131,5 @@ class BatchHandler:
             await outputs.serve(proc.domain.family, [*result.applied, *result.redelivered])
             if result.replayed:
                 self.instruments.replayed.labels(topic=proc.topic).inc(result.replayed)
+                replayed.add(partition)
         return pending

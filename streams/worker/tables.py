@@ -14,7 +14,7 @@ from faust.types.stores import StoreT
 from prometheus_client import Gauge
 from yarl import URL
 
-from streams.engine.checkpoint import checkpoint_key
+from streams.engine.checkpoint import checkpoint_key, dump_sums
 from streams.engine.joined import Account
 from streams.engine.processor import FamilyProcessor
 from streams.settings import Settings
@@ -22,6 +22,7 @@ from streams.worker.changelog import ChangelogWriter
 from streams.worker.stores import store_class
 
 log = logging.getLogger("cspulse")
+REARM_CHUNK = 2000  # joined records reassessed between two turns of the event loop
 
 
 class _At:
@@ -43,6 +44,13 @@ class FamilyTable(faust.Table):
     writer: ChangelogWriter
     source_topics: frozenset[str]
     rebuild_seconds: Gauge
+
+    async def _checkpoint(self, partitions: set[int]) -> None:
+        """Checkpoint sums just rebuilt, so the next restart reads them."""
+        for partition in sorted(partitions):
+            with self.writer.partition(partition, _At(partition)) as store:
+                store.checkpoint(checkpoint_key(partition), dump_sums(self.processor.sums_for(partition)))
+        await self.writer.flush()
 
     def _new_store_by_url(self, url: str | URL) -> StoreT:
         store = store_class(str(url))(
@@ -72,10 +80,7 @@ class FamilyTable(faust.Table):
         partitions = {tp.partition for tp in active_tps}
         started = time.monotonic()
         rebuilt = self.processor.recover(self.writer.reader(), partitions)
-        for partition in sorted(rebuilt):
-            with self.writer.partition(partition, _At(partition)) as store:
-                store.checkpoint(checkpoint_key(partition), self.processor.checkpoint(partition))
-        await self.writer.flush()
+        await self._checkpoint(rebuilt)
         seconds = time.monotonic() - started
         self.rebuild_seconds.labels(table=self.name).set(seconds)
         log.info(
@@ -88,27 +93,57 @@ class FamilyTable(faust.Table):
 
 
 class HealthTable(FamilyTable):
-    """The joined table: after a recovery its customers' entries are rewritten to Redis,
-    so the serving store follows partitions from worker to worker."""
+    """The joined table: its sums come from checkpoints like a family's; then, in the
+    background, each customer is reassessed to re-arm its timer and its entry is
+    rewritten to Redis (so the serving store follows partitions from worker to worker,
+    with what the last owner had not written yet), a chunk at a time."""
 
     processor: Any  # HealthProcessor
     publish: Callable[[list[Account]], Awaitable[None]]
-    _publishing: asyncio.Future[None] | None = None
+    _rearming: asyncio.Future[None] | None = None
+
+    async def on_rebalance(
+        self, assigned: set[TP], revoked: set[TP], newly_assigned: set[TP], generation_id: int = 0
+    ) -> None:
+        if self._rearming is not None:
+            self._rearming.cancel()  # the next recovery starts it again
+        await super().on_rebalance(assigned, revoked, newly_assigned, generation_id)
 
     async def on_recovery_completed(self, active_tps: set[TP], standby_tps: set[TP]) -> None:
         await faust.Table.on_recovery_completed(self, active_tps, standby_tps)
         partitions = {tp.partition for tp in active_tps}
         started = time.monotonic()
-        accounts = self.processor.rebuild(self.items(), partitions)
+        reader = self.writer.reader()
+        rebuilt, accounts = self.processor.recover(reader, partitions)
+        await self._checkpoint(rebuilt)
         seconds = time.monotonic() - started
         self.rebuild_seconds.labels(table=self.name).set(seconds)
         log.info(
-            "%s: rebuilt partitions %s in %.1f s, %d scored customers",
+            "%s: partition sums of %s read from checkpoints, of %s rebuilt from the records "
+            "(%d scored customers) in %.1f s",
             self.name,
-            sorted(partitions),
-            seconds,
+            sorted(partitions - rebuilt),
+            sorted(rebuilt),
             sum(1 for a in accounts if a.assessment is not None),
+            seconds,
         )
-        # every customer of the partitions is rewritten (what the last owner had not
-        # written yet is in): in the background, so processing starts now
-        self._publishing = asyncio.ensure_future(self.publish(accounts))
+        self._rearming = asyncio.ensure_future(self._rearm(reader, partitions - rebuilt, accounts))
+
+    async def _rearm(self, reader: Any, partitions: set[int], accounts: list[Account]) -> None:
+        started = time.monotonic()
+        await self.publish(accounts)
+        keys = [key for key, _ in reader.records()] if partitions else []
+        count = 0
+        for at in range(0, len(keys), REARM_CHUNK):
+            found = self.processor.rearm(reader, partitions, keys[at : at + REARM_CHUNK])
+            count += len(found)
+            await self.publish(found)  # only queues them while another write is going on
+            await asyncio.sleep(0)
+        if partitions:
+            log.info(
+                "%s: timers re-armed and %d entries rewritten for partitions %s in %.1f s",
+                self.name,
+                count,
+                sorted(partitions),
+                time.monotonic() - started,
+            )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from streams.engine.build import build_engine
 from streams.engine.joined import FAMILY as HEALTH
 from streams.engine.messages import Message
@@ -49,13 +51,31 @@ def restarted(run: OfflineRun) -> OfflineRun:
     return fresh
 
 
-def test_a_restart_midway_gives_the_same_series_and_scores() -> None:
+def recovered(run: OfflineRun) -> OfflineRun:
+    """A new engine over the same stores, its sums read from the checkpoints, then the
+    joined timers and accounts re-armed from the records (as a worker does after a
+    recovery, in the background)."""
+    fresh = OfflineRun(SETTINGS, now=NOW)
+    fresh.stores = run.stores
+    for family, proc in fresh.engine.processors.items():
+        fed = bool(fresh.stores[family])  # a family that never had an event has no checkpoint
+        assert proc.recover(fresh.stores[family], {0}) == (set() if fed else {0})
+    health, store = fresh.engine.health, fresh.stores[HEALTH]
+    assert health.recover(store, {0}) == (set(), [])
+    rearmed = health.rearm(store, {0}, list(store))
+    rebuilt = OfflineRun(SETTINGS, now=NOW).engine.health.rebuild(store.items(), {0})
+    assert rearmed == rebuilt
+    return fresh
+
+
+@pytest.mark.parametrize("restart", [restarted, recovered])
+def test_a_restart_midway_gives_the_same_series_and_scores(restart: Any) -> None:
     events = history()
     whole = OfflineRun(SETTINGS, now=NOW)
     feed(whole, events, 0)
     first = OfflineRun(SETTINGS, now=NOW)
     feed(first, events[:17], 0)
-    second = restarted(first)
+    second = restart(first)
     feed(second, events[17:], 17)
     assert second.series() == whole.series()
     assert [(a.customer_id, a.assessment) for a in second.accounts()] == [
@@ -63,11 +83,12 @@ def test_a_restart_midway_gives_the_same_series_and_scores() -> None:
     ]
 
 
-def test_timers_are_re_armed_from_the_records_after_a_restart() -> None:
+@pytest.mark.parametrize("restart", [restarted, recovered])
+def test_timers_are_re_armed_from_the_records_after_a_restart(restart: Any) -> None:
     events = history()
     first = OfflineRun(SETTINGS, now=NOW)
     feed(first, events[:-1], 0)  # everything but the event that moves the clock 40 days
-    second = restarted(first)
+    second = restart(first)
     assert len(second.engine.health.timers[0]) == len(first.engine.health.timers[0]) > 0
     feed(second, events[-1:], len(events) - 1)
     whole = OfflineRun(SETTINGS, now=NOW)
@@ -80,7 +101,8 @@ def test_timers_are_re_armed_from_the_records_after_a_restart() -> None:
         assert (components["billing"], components["usage"], components["support"]) == (100, 0, 50), account
 
 
-def test_a_redelivered_batch_whose_joined_write_was_lost_is_joined_again() -> None:
+@pytest.mark.parametrize("restart", [restarted, recovered])
+def test_a_redelivered_batch_whose_joined_write_was_lost_is_joined_again(restart: Any) -> None:
     """Crash between the family's changelog and the joined one: the re-delivery (skipped
     by the family as already applied) still reaches the joined step."""
     events = history()
@@ -92,7 +114,7 @@ def test_a_redelivered_batch_whose_joined_write_was_lost_is_joined_again() -> No
     topic = crashed.settings.family_topics["payments"]
     message = Message(topic, 0, len(events) - 1, None, raw(last))
     crashed.engine.processors["payments"].process(0, [message], crashed.stores["payments"], NOW)  # no join
-    second = restarted(crashed)
+    second = restart(crashed)
     second.feed_partition("payments", 0, [message])  # re-delivered: replayed, then joined
     assert second.series() == whole.series()
 
