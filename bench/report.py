@@ -140,6 +140,7 @@ def environment(peer_versions: dict[str, str] | None) -> dict[str, Any]:
             "faust-streaming",
             "aiokafka",
             "orjson",
+            "msgspec",
             "pydantic",
             "rocksdict",
             "prometheus-client",
