@@ -76,7 +76,7 @@ class Isolated:
             "CSPULSE_APP_ID": f"bench-{tag}-{uid}",
             "CSPULSE_BROKER": f"kafka://{BOOTSTRAP}",
             "CSPULSE_PARTITIONS": str(partitions),
-            "CSPULSE_LOG_LEVEL": "warning",
+            "CSPULSE_LOG_LEVEL": "info",
         }
         for family in (*ALL_FAMILIES, "deadletter"):
             env[f"CSPULSE_TOPIC_{family.upper()}"] = f"bench.{uid}.cs.{family}"
