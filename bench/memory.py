@@ -16,6 +16,9 @@ from bench.common import Isolated, Scraper, Worker, fmt_bytes, processed, say, w
 from bench.latency import Prober
 from bench.state import EVENTS_PER_CUSTOMER, TEMPLATE_SEED, Bundle, Written, write_changelogs
 from bench.workload import Workload, publish
+from streams.engine.build import METRIC_FAMILIES
+
+TABLES = len(METRIC_FAMILIES) + 1  # a table per family and the joined one
 
 SETTLE_S = 3.0  # let the allocator settle after the restore before reading RSS
 RESTORE_TIMEOUT_S = 1800.0
@@ -53,8 +56,14 @@ async def restore(
     worker = Worker(iso, workdir, name, store=store).start()
 
     async def restored() -> bool:
+        # every event counted, and every table through its recovery: the sums it rebuilt
+        # are checkpointed by then (the gauge is set after), so a restart reads them
         text = await scraper.text(worker)
-        return text is not None and processed(text) >= written.events_counted
+        return (
+            text is not None
+            and processed(text) >= written.events_counted
+            and text.count("\ncspulse_rebuild_seconds{") >= TABLES
+        )
 
     try:
         at = await wait_until(
