@@ -62,6 +62,8 @@ class PartitionSums:
         self._expired_at = 0
         self._step = min((g.size for g in self.grids.values()), default=1)
         self._widest = max(self.grids.values(), key=lambda g: g.window, default=None)
+        self._ids: dict[SeriesKey, int] = {}  # snapshot positions of series keys
+        self._keys: list[tuple[str, list[list[str]]]] = []
 
     def add(self, delta: Contributions) -> None:
         # The hot loop of the engine: zeros are kept (read() skips them) to save pops.
@@ -106,18 +108,23 @@ class PartitionSums:
 
     def snapshot(self) -> dict[str, Any]:
         """What `read` needs, as plain lists and numbers (zeros read as nothing, so they
-        are left out); series names and labels once each, referred to by position."""
-        index: dict[SeriesKey, int] = {}
+        are left out); each series key once, referred to by its position (positions are
+        kept from one snapshot to the next: a checkpoint is taken with every batch)."""
+        ids, keys = self._ids, self._keys
 
         def ref(key: SeriesKey) -> int:
-            return index.setdefault(key, len(index))
+            at = ids.get(key)
+            if at is None:
+                at = ids[key] = len(keys)
+                keys.append((key[0], [list(pair) for pair in key[1]]))
+            return at
 
         totals = [(ref(k), v) for k, v in self.totals.items() if v]
         grids = {n: [(ref(k), i, v) for (k, i), v in g.cells.items() if v] for n, g in self.grids.items()}
         due = [(ref(k), [(d, v) for d, v in p.items() if v]) for k, p in self.due.items() if any(p.values())]
         return {
             "w": self.windows,
-            "k": [(name, [list(pair) for pair in labels]) for name, labels in index],
+            "k": keys,
             "t": totals,
             "g": grids,
             "d": due,

@@ -147,7 +147,7 @@ class Worker:
             for family in self.engine.processors
             for topic in (s.family_topics[family], s.rekey_topic(family))
         )
-        table.rebuild_seconds = self.instruments.rebuild_seconds
+        table.instruments = self.instruments
         table.publish = self.outputs.accounts  # type: ignore[method-assign,assignment]
         self.app.tables.add(table)
         self.health_table = table
@@ -177,7 +177,7 @@ class Worker:
         table.settings = s
         table.processor = proc
         table.source_topics = frozenset({main, rekey})
-        table.rebuild_seconds = self.instruments.rebuild_seconds
+        table.instruments = self.instruments
         self.app.tables.add(table)
         self.tables[family] = table
         table.writer = ChangelogWriter(table, self.changelog_producer)

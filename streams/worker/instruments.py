@@ -46,6 +46,18 @@ class Instruments:
             ["table"],
             registry=registry,
         )
+        self.restored = Counter(
+            "cspulse_changelog_records_restored",
+            help_for("cspulse_changelog_records_restored"),
+            ["table"],
+            registry=registry,
+        )
+        self.recovered = Counter(
+            "cspulse_partitions_recovered",
+            help_for("cspulse_partitions_recovered"),
+            ["table", "source"],
+            registry=registry,
+        )
         info = Gauge(
             "cs_build_info",
             help_for("cs_build_info"),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import ConsumerRecord, TopicPartition
@@ -87,11 +87,11 @@ class _BulkRestore:
     table: Any
     settings: Settings
 
-    def persisted_offset(self, tp: TP) -> int | None: ...
+    if TYPE_CHECKING:  # what the store classes below provide (a body here would shadow theirs)
 
-    def set_persisted_offset(self, tp: TP, offset: int) -> None: ...
+        def persisted_offset(self, tp: TP) -> int | None: ...
 
-    def _apply(self, tp: TP, records: list[ConsumerRecord[bytes, bytes]]) -> None: ...
+        def _apply(self, tp: TP, records: list[ConsumerRecord[bytes, bytes]]) -> None: ...
 
     async def restore(self, tps: Iterable[TP]) -> None:
         starts = {}
@@ -102,6 +102,7 @@ class _BulkRestore:
             return
         started = time.monotonic()
         count = await read_changelog(self.settings, starts, self._apply)
+        self.table.instruments.restored.labels(table=self.table.name).inc(count)
         if count:
             log.info(
                 "%s: read %d changelog records of partitions %s in %.1f s",

@@ -11,7 +11,6 @@ from typing import Any
 import faust
 from faust.types import TP
 from faust.types.stores import StoreT
-from prometheus_client import Gauge
 from yarl import URL
 
 from streams.engine.checkpoint import checkpoint_key, dump_sums
@@ -19,10 +18,11 @@ from streams.engine.joined import Account
 from streams.engine.processor import FamilyProcessor
 from streams.settings import Settings
 from streams.worker.changelog import ChangelogWriter
+from streams.worker.instruments import Instruments
 from streams.worker.stores import store_class
 
 log = logging.getLogger("cspulse")
-REARM_CHUNK = 2000  # joined records reassessed between two turns of the event loop
+REARM_CHUNK = 250  # joined records reassessed per turn of the event loop (~20 ms)
 
 
 class _At:
@@ -43,7 +43,15 @@ class FamilyTable(faust.Table):
     processor: FamilyProcessor
     writer: ChangelogWriter
     source_topics: frozenset[str]
-    rebuild_seconds: Gauge
+    instruments: Instruments
+
+    def _recovered(self, partitions: set[int], rebuilt: set[int], started: float) -> float:
+        seconds = time.monotonic() - started
+        self.instruments.rebuild_seconds.labels(table=self.name).set(seconds)
+        recovered = self.instruments.recovered
+        recovered.labels(table=self.name, source="checkpoint").inc(len(partitions - rebuilt))
+        recovered.labels(table=self.name, source="records").inc(len(rebuilt))
+        return seconds
 
     async def _checkpoint(self, partitions: set[int]) -> None:
         """Checkpoint sums just rebuilt, so the next restart reads them."""
@@ -81,8 +89,7 @@ class FamilyTable(faust.Table):
         started = time.monotonic()
         rebuilt = self.processor.recover(self.writer.reader(), partitions)
         await self._checkpoint(rebuilt)
-        seconds = time.monotonic() - started
-        self.rebuild_seconds.labels(table=self.name).set(seconds)
+        seconds = self._recovered(partitions, rebuilt, started)
         log.info(
             "%s: partition sums of %s read from checkpoints, of %s rebuilt from the records in %.1f s",
             self.name,
@@ -116,8 +123,7 @@ class HealthTable(FamilyTable):
         reader = self.writer.reader()
         rebuilt, accounts = self.processor.recover(reader, partitions)
         await self._checkpoint(rebuilt)
-        seconds = time.monotonic() - started
-        self.rebuild_seconds.labels(table=self.name).set(seconds)
+        seconds = self._recovered(partitions, rebuilt, started)
         log.info(
             "%s: partition sums of %s read from checkpoints, of %s rebuilt from the records "
             "(%d scored customers) in %.1f s",

@@ -18,8 +18,14 @@ ENTRIES: tuple[Series, ...] = (
            ("reporting_currency", "version"), "worker"),
     Series("cspulse_replayed_skipped_total", C, "Records delivered again after a restart whose effects were "
            "already stored (skipped), by topic.", ("topic",), "worker", contract=False),
-    Series("cspulse_rebuild_seconds", G, "Seconds the last rebuild of a table's partition sums from its "
-           "records took, by table.", ("table",), "worker", contract=False),
+    Series("cspulse_rebuild_seconds", G, "Seconds the last recovery of a table's partition sums took (read "
+           "from checkpoints, or rebuilt from its records), by table.", ("table",), "worker", contract=False),
+    Series("cspulse_changelog_records_restored_total", C, "Changelog records a recovery read back into a "
+           "table (a rocksdb worker reads only what its local files lack), by table.", ("table",), "worker",
+           contract=False),
+    Series("cspulse_partitions_recovered_total", C, "Partitions whose sums a recovery read from their "
+           "checkpoint (source=checkpoint) or rebuilt from every record (source=records), by table.",
+           ("source", "table"), "worker", contract=False),
     Series("cspulse_serving_errors_total", C, "Batches whose survey comments could not be written to Redis.",
            (), "worker", contract=False),
 )
