@@ -127,8 +127,12 @@ class ChangelogWriter:
         await self._send(pending)
 
     async def flush_checkpoints(self) -> None:
-        checkpoints, self._checkpoints = self._checkpoints, {}
+        """The checkpoints kept by `flush_records`; kept again if sending them fails."""
+        checkpoints = dict(self._checkpoints)
         await self._send(checkpoints)
+        for partition, value in checkpoints.items():
+            if self._checkpoints.get(partition) is value:
+                del self._checkpoints[partition]
 
     async def _send(self, pending: dict[int, list[tuple[bytes, bytes]]]) -> None:
         if not pending:
@@ -170,7 +174,11 @@ class ChangelogProducer:
         async with self._lock:  # every family's agent asks at once on the first batch
             if self.producer is None:
                 producer = clients.producer(self.settings, client_id=self.client_id)
-                await producer.start()
+                try:
+                    await producer.start()
+                except BaseException:
+                    await producer.stop()  # its tasks and connections; the next call retries
+                    raise
                 self.producer = producer
         return self.producer
 

@@ -54,11 +54,18 @@ class FamilyTable(faust.Table):
         return seconds
 
     async def _checkpoint(self, partitions: set[int]) -> None:
-        """Checkpoint sums just rebuilt, so the next restart reads them."""
+        """Checkpoint sums just rebuilt, so the next restart reads them (if this fails,
+        the next restart rebuilds them again: nothing is lost)."""
         for partition in sorted(partitions):
             with self.writer.partition(partition, _At(partition)) as store:
                 store.checkpoint(checkpoint_key(partition), dump_sums(self.processor.sums_for(partition)))
-        await self.writer.flush()
+        for attempt in range(3):
+            try:
+                await self.writer.flush()
+                return
+            except Exception as exc:  # e.g. a connection that timed out under a long rebuild
+                log.warning("%s: checkpoints of %s not written: %s", self.name, sorted(partitions), exc)
+                await asyncio.sleep(1.0 + attempt)
 
     def _new_store_by_url(self, url: str | URL) -> StoreT:
         store = store_class(str(url))(
