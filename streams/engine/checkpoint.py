@@ -12,8 +12,9 @@ another version or for other windows is not used: the partition is rebuilt.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
+from streams.engine.messages import Store
 from streams.engine.records import dumps, loads
 from streams.metrics.aggregate import PartitionSums
 
@@ -39,3 +40,17 @@ def load_sums(raw: bytes | None, windows: Mapping[str, int]) -> PartitionSums | 
     if obj.get("v") != VERSION or obj["s"]["w"] != dict(windows):
         return None
     return PartitionSums.from_snapshot(obj["s"])
+
+
+def read_checkpoints(
+    store: Store, partitions: Iterable[int], windows: Mapping[str, int]
+) -> tuple[dict[int, PartitionSums], set[int]]:
+    """The sums checkpointed for `partitions`, and the partitions with none this version can use."""
+    found, missing = {}, set()
+    for partition in partitions:
+        sums = load_sums(store.get(checkpoint_key(partition)), windows)
+        if sums is None:
+            missing.add(partition)
+        else:
+            found[partition] = sums
+    return found, missing

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from streams.engine.checkpoint import checkpoint_key, dump_sums, load_sums
+from streams.engine.checkpoint import checkpoint_key, dump_sums, read_checkpoints
 from streams.engine.messages import Store
 from streams.engine.records import CUSTOMER_PREFIX, dumps, loads
 from streams.engine.timers import Timers
@@ -106,13 +106,9 @@ class HealthProcessor:
         """The sums of `partitions` from their checkpoints (their timers and accounts
         then come from `rearm`, in the background); those without a checkpoint this
         version can read are rebuilt here: the rebuilt ones and their accounts."""
-        missing = set()
-        for partition in partitions:
-            sums = load_sums(store.get(checkpoint_key(partition)), self.windows)
-            if sums is None:
-                missing.add(partition)
-            else:
-                self.sums[partition], self.timers[partition] = sums, Timers()
+        found, missing = read_checkpoints(store, partitions, self.windows)
+        for partition, sums in found.items():
+            self.sums[partition], self.timers[partition] = sums, Timers()
         return missing, self.rebuild(store.records(), missing) if missing else []
 
     def rearm(self, store: Store, partitions: set[int], keys: Iterable[bytes]) -> list[Account]:

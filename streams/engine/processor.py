@@ -15,7 +15,7 @@ from typing import Any
 
 from schemas.decode import Decoder, Rejection
 from schemas.events import Envelope
-from streams.engine.checkpoint import CHECKPOINT_PREFIX, checkpoint_key, dump_sums, load_sums
+from streams.engine.checkpoint import CHECKPOINT_PREFIX, checkpoint_key, dump_sums, read_checkpoints
 from streams.engine.messages import BatchResult, Deadletter, RawMessage, Rekey, Store
 from streams.engine.partitioning import partition_for
 from streams.engine.records import (
@@ -73,13 +73,8 @@ class FamilyProcessor:
     def recover(self, store: Store, partitions: set[int]) -> set[int]:
         """The sums of `partitions` from their checkpoints; those without one this
         version can read are rebuilt from the records. Returns the rebuilt ones."""
-        missing = set()
-        for partition in partitions:
-            sums = load_sums(store.get(checkpoint_key(partition)), self.windows)
-            if sums is None:
-                missing.add(partition)
-            else:
-                self.sums[partition] = sums
+        found, missing = read_checkpoints(store, partitions, self.windows)
+        self.sums.update(found)
         if missing:
             self.rebuild(store.records(), missing)
         return missing
