@@ -58,7 +58,8 @@ PRIVATE_API: Final = (
     " App._transport, App._producer_transport (to tell whether one exists yet)",
     # the changelog writer (changelog.py)
     "faust.streams._current_event (rocksdb picks its partition DB from it)",
-    "faust.stores.base.SerializedStore._get/_set, memory Store.data, set_persisted_offset",
+    "faust.stores.base.SerializedStore._get/_set, memory Store.data, set_persisted_offset,"
+    " rocksdb Store._iterkeys",
     "faust.tables.base.Collection._new_store_by_url, memory Store._key_partition (stores.py)",
     "aiokafka AIOKafkaProducer.create_batch/send_batch, BatchBuilder.append",
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -148,10 +149,10 @@ class HealthTable(FamilyTable):
     async def _rearm(self, reader: Any, partitions: set[int], accounts: list[Account]) -> None:
         started = time.monotonic()
         await self.publish(accounts)
-        keys = [key for key, _ in reader.records()] if partitions else []
+        keys = self.writer.keys() if partitions else iter(())
         count = 0
-        for at in range(0, len(keys), REARM_CHUNK):
-            found = self.processor.rearm(reader, partitions, keys[at : at + REARM_CHUNK])
+        while chunk := list(itertools.islice(keys, REARM_CHUNK)):
+            found = self.processor.rearm(reader, partitions, chunk)
             count += len(found)
             await self.publish(found)  # only queues them while another write is going on
             await asyncio.sleep(REARM_PAUSE_S)
