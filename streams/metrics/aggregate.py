@@ -2,14 +2,19 @@
 
 Windowed contributions are bucketed per window (bucket = W/24, the contract's
 allowed boundary error) and read at the partition clock `T`: a bucket counts when
-it lies in `(T - W, T]`. Buckets that fell out of every window are expired by the
-clock, never by wall time, so a replay of history reads the same numbers.
+it lies in `(T - W, T]`. An event adds to one cell of a grid of the finest unit
+(the greatest common divisor of the bucket sizes), which is spread into each
+window's buckets before anything reads them (`_settle`): one write per series per
+event instead of one per window, and one per window per cell a batch touched.
+Buckets that fell out of every window are expired by the clock, never by wall
+time, so a replay of history reads the same numbers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from math import gcd
 from typing import Any
 
 from streams.metrics.base import Contributions, SeriesKey, add
@@ -56,7 +61,10 @@ class PartitionSums:
         self.windows = dict(windows)
         self.totals: dict[SeriesKey, int] = {}
         self.grids = {name: WindowGrid(w, bucket_size(w)) for name, w in self.windows.items()}
-        self._cells = [(grid.cells, grid.size) for grid in self.grids.values()]
+        sizes = [grid.size for grid in self.grids.values()]
+        self._unit = gcd(*sizes) if sizes else 1  # every bucket is a whole number of units
+        self._cells = [(grid.cells, grid.size // self._unit) for grid in self.grids.values()]
+        self._fine: dict[tuple[SeriesKey, int], int] = {}  # not yet in the grids, by unit
         self.due: dict[SeriesKey, dict[int, int]] = {}
         self.clock = 0  # latest occurred_at applied here (epoch seconds)
         self._expired_at = 0
@@ -68,19 +76,30 @@ class PartitionSums:
     def add(self, delta: Contributions) -> None:
         # The hot loop of the engine: zeros are kept (read() skips them) to save pops.
         # A removal is a delta with negative values (base.diff), never a second pass.
-        totals = self.totals
-        grids = self._cells
+        totals, fine, unit = self.totals, self._fine, self._unit
         for (key, at), value in delta.items():
             if at is None:
                 totals[key] = totals.get(key, 0) + value
             elif at.__class__ is int:
-                for cells, size in grids:
-                    cell = (key, at // size)  # type: ignore[operator]
-                    cells[cell] = cells.get(cell, 0) + value
+                cell = (key, at // unit)  # type: ignore[operator]
+                fine[cell] = fine.get(cell, 0) + value
             else:
                 per = self.due.setdefault(key, {})
                 deadline = at.deadline  # type: ignore[union-attr]
                 per[deadline] = per.get(deadline, 0) + value
+
+    def _settle(self) -> None:
+        """Spread the units added since the last time into every window's buckets: a
+        bucket of `ratio` units holds unit `u` at `u // ratio` (the same bucket as the
+        event time itself: `at // size == (at // unit) // ratio`)."""
+        fine = self._fine
+        if not fine:
+            return
+        for cells, ratio in self._cells:
+            for (key, u), value in fine.items():
+                cell = (key, u // ratio)
+                cells[cell] = cells.get(cell, 0) + value
+        fine.clear()
 
     def advance(self, at: int) -> None:
         if at > self.clock:
@@ -92,6 +111,7 @@ class PartitionSums:
             self.expire()
 
     def expire(self) -> None:
+        self._settle()
         self._expired_at = self.clock
         for grid in self.grids.values():
             grid.expire(self.clock)
@@ -110,6 +130,7 @@ class PartitionSums:
         """What `read` needs, as plain lists and numbers (zeros read as nothing, so they
         are left out); each series key once, referred to by its position (positions are
         kept from one snapshot to the next: a checkpoint is taken with every batch)."""
+        self._settle()
         ids, keys = self._ids, self._keys
 
         def ref(key: SeriesKey) -> int:
@@ -145,6 +166,7 @@ class PartitionSums:
 
     def read(self) -> dict[SeriesKey, int]:
         """Every series this partition exposes, windowed ones with a `window` label."""
+        self._settle()
         out: dict[SeriesKey, int] = {k: v for k, v in self.totals.items() if v}
         for name, grid in self.grids.items():
             for (sname, labels), value in grid.read(self.clock).items():
