@@ -256,6 +256,9 @@ class Worker:
             return "(no log)"
 
 
+MAX_PAUSE_S = 1.0
+
+
 class Scraper:
     """Async GETs of /metrics (one HTTP session for the whole run)."""
 
@@ -280,9 +283,11 @@ class Scraper:
 
     def pause(self, base: float) -> float:
         """Seconds to wait before the next scrape: `base`, or longer when scrapes are slow,
-        so that building /metrics never takes more than ~10 % of the worker's time."""
+        so that building /metrics never takes more than ~10 % of the worker's time; at
+        most `MAX_PAUSE_S`: a scrape that was slow because the worker's loop was busy
+        (a restart) once paused the next one 45 s, and that was measured as the restart."""
         last = self.durations[-1] if self.durations else 0.0
-        return max(base, 9 * last)
+        return max(base, min(9 * last, MAX_PAUSE_S))
 
     async def close(self) -> None:
         if self._session is not None:
