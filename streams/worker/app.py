@@ -28,7 +28,8 @@ from streams.worker.handler import BatchHandler, Joined, Route
 from streams.worker.instruments import Instruments, serve_metrics
 from streams.worker.outputs import Outputs, serving_hooks
 from streams.worker.serving import ServingStore
-from streams.worker.tables import FamilyTable, HealthTable
+from streams.worker.stores import ChangelogReader
+from streams.worker.tables import FamilyTable, HealthTable, PromptTableManager
 from streams.worker.topics import DEADLETTER_CONFIG
 
 
@@ -64,6 +65,7 @@ def create_app(settings: Settings) -> faust.App:
         # at most this many records per fetch, so one batch blocks the loop (and /metrics)
         # for a bounded time: ~0.1 s at 2,000
         broker_max_poll_records=s.batch_size,
+        TableManager=PromptTableManager,
     )
     if web.users:  # every page of the app's web server, /metrics and Faust's own
         app.web.web_app.middlewares.append(auth_middleware(web))  # type: ignore[attr-defined]
@@ -99,6 +101,7 @@ class Worker:
         self.handler = BatchHandler(self.outputs, self.instruments)
         consumer.install(self.app, self.handler)
         self.changelog_producer = ChangelogProducer(settings, f"{settings.app_id}-changelog")
+        self.changelog_reader = ChangelogReader(settings)
         self.app.on_before_shutdown.connect(self._on_shutdown)
         self.app.timer(interval=5.0)(self._retry_serving)
         self.tables: dict[str, FamilyTable] = {}
@@ -126,6 +129,7 @@ class Worker:
     async def _on_shutdown(self, app: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
         # streams have stopped by now (stream_wait_empty): nothing sends after this
         await self.changelog_producer.stop()
+        await self.changelog_reader.close()
 
     def _wire_health(self, health: HealthProcessor) -> None:
         """The joined table: partitioned like every family topic, so co-assigned with them."""
@@ -141,6 +145,7 @@ class Worker:
             help="cspulse health inputs by customer",
         )
         table.settings = s
+        table.changelog_reader = self.changelog_reader
         table.processor = health
         table.source_topics = frozenset(
             topic
@@ -175,6 +180,7 @@ class Worker:
             help=f"cspulse {family} records by customer",
         )
         table.settings = s
+        table.changelog_reader = self.changelog_reader
         table.processor = proc
         table.source_topics = frozenset({main, rekey})
         table.instruments = self.instruments

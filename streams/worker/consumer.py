@@ -62,6 +62,7 @@ PRIVATE_API: Final = (
     "faust.stores.base.SerializedStore._get/_set, memory Store.data, set_persisted_offset,"
     " rocksdb Store._iterkeys",
     "faust.tables.base.Collection._new_store_by_url, memory Store._key_partition (stores.py)",
+    "faust.tables.TableManager.on_start, _update_channels, recovery (tables.py)",
     "aiokafka AIOKafkaProducer.create_batch/send_batch, BatchBuilder.append",
 )
 

@@ -12,6 +12,7 @@ partition kept across a rebalance reads nothing again; a revoked one is forgotte
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -52,45 +53,65 @@ class _Event:
         self.message, self.key, self.value = message, message.key, message.value
 
 
-async def read_changelog(
-    settings: Settings, starts: dict[TP, int], apply: Callable[[TP, list[Any]], None]
+class ChangelogReader:
+    """Reads changelog partitions in bulk for every table of a worker, with one consumer
+    started at the first read of a rebalance and stopped when its recovery completes
+    (a consumer of its own per table cost ~0.2 s each to start: 1.6 s of a restart)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._consumer: AIOKafkaConsumer | None = None
+        self._lock = asyncio.Lock()  # tables restore one after another; never two reads at once
+
+    async def read(self, starts: dict[TP, int], apply: Callable[[TP, list[Any]], None]) -> int:
+        """Read each partition from its start offset to the end it had when asked;
+        `apply(tp, records)` takes each fetched run in order. Returns records read."""
+        async with self._lock:
+            if self._consumer is None:
+                consumer = clients.consumer(
+                    self.settings, max_partition_fetch_bytes=FETCH_BYTES, fetch_max_bytes=FETCH_BYTES
+                )
+                await consumer.start()
+                self._consumer = consumer
+            return await _read(self._consumer, starts, apply)
+
+    async def close(self) -> None:
+        async with self._lock:
+            consumer, self._consumer = self._consumer, None
+            if consumer is not None:
+                await consumer.stop()
+
+
+async def _read(
+    consumer: AIOKafkaConsumer, starts: dict[TP, int], apply: Callable[[TP, list[Any]], None]
 ) -> int:
-    """Read each partition from its start offset to the end it had when asked;
-    `apply(tp, records)` takes each fetched run in order. Returns records read."""
-    consumer: AIOKafkaConsumer = clients.consumer(
-        settings, max_partition_fetch_bytes=FETCH_BYTES, fetch_max_bytes=FETCH_BYTES
-    )
-    await consumer.start()
-    try:
-        ours = {TopicPartition(tp.topic, tp.partition): tp for tp in starts}  # aiokafka's kind
-        consumer.assign(list(ours))
-        ends = await consumer.end_offsets(list(ours))
-        firsts = await consumer.beginning_offsets(list(ours))
-        todo = set()
-        for ktp, tp in ours.items():
-            start = max(starts[tp], firsts[ktp])  # compaction may have removed the head
-            if start < ends[ktp]:
-                consumer.seek(ktp, start)
-                todo.add(ktp)
-        count = 0
-        while todo:
-            fetched = await consumer.getmany(*todo, timeout_ms=1000, max_records=50_000)
-            for ktp, records in fetched.items():
-                apply(ours[ktp], records)
-                count += len(records)
-            for ktp in list(todo):
-                if await consumer.position(ktp) >= ends[ktp]:
-                    todo.discard(ktp)
-        return count
-    finally:
-        await consumer.stop()
+    ours = {TopicPartition(tp.topic, tp.partition): tp for tp in starts}  # aiokafka's kind
+    consumer.assign(list(ours))
+    ends = await consumer.end_offsets(list(ours))
+    firsts = await consumer.beginning_offsets(list(ours))
+    todo = set()
+    for ktp, tp in ours.items():
+        start = max(starts[tp], firsts[ktp])  # compaction may have removed the head
+        if start < ends[ktp]:
+            consumer.seek(ktp, start)
+            todo.add(ktp)
+    count = 0
+    while todo:
+        fetched = await consumer.getmany(*todo, timeout_ms=1000, max_records=50_000)
+        for ktp, records in fetched.items():
+            apply(ours[ktp], records)
+            count += len(records)
+        for ktp in list(todo):
+            if await consumer.position(ktp) >= ends[ktp]:
+                todo.discard(ktp)
+    return count
 
 
 class _BulkRestore:
     """What both stores add: the bulk read at assignment, the offsets it reached."""
 
     table: Any
-    settings: Settings
+    reader: ChangelogReader  # the worker's, shared by its tables
 
     if TYPE_CHECKING:  # what the store classes below provide (a body here would shadow theirs)
 
@@ -106,7 +127,7 @@ class _BulkRestore:
         if not starts:
             return
         started = time.monotonic()
-        count = await read_changelog(self.settings, starts, self._apply)
+        count = await self.reader.read(starts, self._apply)
         self.table.instruments.restored.labels(table=self.table.name).inc(count)
         if count:
             log.info(
