@@ -6,7 +6,9 @@ probe event sent at that moment shows on its /metrics. Another probe follows eve
 10 s until one shows; then every probe sent must show within 20 s, or
 `all_probes_processed` is false: the restarted worker skipped an event. Memory store: everything
 comes back from the changelogs. rocksdb: from the worker's local files plus the
-changelog tail, then the partition sums are rebuilt from the stored records.
+changelog tail. Partition sums come from their checkpoints. Then the phase waits for
+the joined table's background re-arm (`cspulse_rearm_seconds`) and reads the RSS of
+that steady state.
 """
 
 from __future__ import annotations
@@ -16,14 +18,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import Isolated, Scraper, Worker, kafka_settings, say, series_sum
+from bench.common import Isolated, Scraper, Worker, fmt_bytes, kafka_settings, say, series_sum, wait_until
 from bench.latency import Prober
-from bench.memory import RESTORE_TIMEOUT_S, restore
+from bench.memory import RESTORE_TIMEOUT_S, restore, settled_rss
 from bench.state import Written
 from streams.worker.clients import admin
 
 GROUP_TIMEOUT_S = 120.0
 LOST_AFTER_S = 20.0  # a probe not on /metrics this long after another one is counted lost
+REARM_SERIES = 'cspulse_rearm_seconds{table="health-state"}'
+REARM_TIMEOUT_S = 1200.0
 
 
 async def group_members(group: str) -> int:
@@ -40,6 +44,21 @@ async def wait_group_empty(group: str) -> float:
             raise TimeoutError(f"consumer group {group} still has members after {GROUP_TIMEOUT_S:.0f} s")
         await asyncio.sleep(0.5)
     return time.monotonic() - started
+
+
+async def rearmed(worker: Worker, scraper: Scraper) -> float:
+    """Wait for the joined table's background re-arm to finish; its seconds."""
+    seconds: list[float] = []
+
+    async def done() -> bool:
+        text = await scraper.text(worker) or ""
+        if REARM_SERIES not in text:
+            return False
+        seconds.append(series_sum(text, REARM_SERIES))
+        return True
+
+    await wait_until(done, REARM_TIMEOUT_S, "the background re-arm", worker, interval=1.0, scraper=scraper)
+    return seconds[-1]
 
 
 async def crash_and_restart(
@@ -79,6 +98,13 @@ async def crash_and_restart(
         say(
             f"{store}: restart to processing in {result['recovery_s']:.1f} s "
             f"(rebuilding partition sums: {result['rebuild_s']:.1f} s)"
+        )
+        # then the steady state: every customer re-armed in the background, RSS settled
+        result["rearm_s"] = await rearmed(worker, scraper)
+        result["rss_after_rearm"] = await settled_rss(worker)
+        say(
+            f"{store}: background re-arm of {written.customers:,} customers took {result['rearm_s']:.0f} s; "
+            f"RSS then {fmt_bytes(result['rss_after_rearm'])}"
         )
         return result
     finally:

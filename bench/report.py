@@ -89,6 +89,12 @@ def headline(r: dict[str, Any]) -> dict[str, Any]:
             mem.get("rss_bytes"), r.get("memory", {}).get("idle_rss_bytes"), r.get("config", {})
         ),
         "rss_bytes_per_open_ticket": tickets["bytes_per_unit"] if tickets else None,
+        # the production store restarted on the largest state, once every customer is re-armed
+        "rss_bytes_per_customer_restarted_rocksdb": _per(
+            rec.get("rocksdb", {}).get("rss_after_rearm"),
+            r.get("memory", {}).get("idle_rss_bytes"),
+            {"customers": rec.get("rocksdb", {}).get("customers")},
+        ),
         "recovery_s_rocksdict": rec.get("rocksdb", {}).get("recovery_s"),
         "recovery_s_memory": rec.get("memory", {}).get("recovery_s"),
     }
@@ -297,6 +303,18 @@ def rows(r: dict[str, Any]) -> list[tuple[str, str, str]]:
         if rec.get("all_probes_processed") is False:
             note += "; **a probe sent at start-up was never processed** (an event lost on restart)"
         out.append((f"recovery after kill -9, {store} store", _num(rec["recovery_s"], "s"), note))
+        if rec.get("rss_after_rearm"):
+            idle = (r.get("memory") or {}).get("idle_rss_bytes")
+            per = (rec["rss_after_rearm"] - idle) / rec["customers"] if idle else None
+            per_note = f", {per:,.0f} B per customer" if per is not None else ""
+            out.append(
+                (
+                    f"RSS after the restart, {store} store, once re-armed",
+                    fmt_bytes(rec["rss_after_rearm"]),
+                    f"{rec['customers']:,} customers{per_note} (RSS - idle worker); "
+                    f"background re-arm {rec['rearm_s']:.0f} s",
+                )
+            )
     return out
 
 

@@ -46,6 +46,12 @@ class Instruments:
             ["table"],
             registry=registry,
         )
+        self.rearm_seconds = Gauge(
+            "cspulse_rearm_seconds",
+            help_for("cspulse_rearm_seconds"),
+            ["table"],
+            registry=registry,
+        )
         self.restored = Counter(
             "cspulse_changelog_records_restored",
             help_for("cspulse_changelog_records_restored"),

@@ -170,11 +170,13 @@ class HealthTable(FamilyTable):
             count += len(found)
             await self.publish(found)  # only queues them while another write is going on
             await asyncio.sleep(REARM_PAUSE_S)
+        seconds = time.monotonic() - started
+        self.instruments.rearm_seconds.labels(table=self.name).set(seconds)
         if partitions:
             log.info(
                 "%s: timers re-armed and %d entries rewritten for partitions %s in %.1f s",
                 self.name,
                 count,
                 sorted(partitions),
-                time.monotonic() - started,
+                seconds,
             )

@@ -20,6 +20,9 @@ ENTRIES: tuple[Series, ...] = (
            "already stored (skipped), by topic.", ("topic",), "worker", contract=False),
     Series("cspulse_rebuild_seconds", G, "Seconds the last recovery of a table's partition sums took (read "
            "from checkpoints, or rebuilt from its records), by table.", ("table",), "worker", contract=False),
+    Series("cspulse_rearm_seconds", G, "Seconds the joined table's last background re-arm took after a "
+           "recovery (timers re-armed, serving entries rewritten, a chunk of customers at a time), by "
+           "table.", ("table",), "worker", contract=False),
     Series("cspulse_changelog_records_restored_total", C, "Changelog records a recovery read back into a "
            "table (a rocksdb worker reads only what its local files lack), by table.", ("table",), "worker",
            contract=False),
