@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 
 from streams.settings import Settings
 from streams.worker.clients import broker_refused
+
+# Full collections (the oldest generation) walk every tracked object of the process:
+# Faust's, aiokafka's and the engine's. At Python's default, one per 10 collections of
+# the middle generation, they took ~15 % of the engine step (in-process, interleaved
+# runs: 10,903 -> 12,570 events/s at one per 100); cyclic garbage is still collected.
+GC_THRESHOLDS = (700, 10, 100)
 
 
 def run_worker(settings: Settings, args: argparse.Namespace) -> int:
@@ -38,5 +45,7 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> int:
         f"store {settings.store}, metrics on {scheme}://{settings.web_bind}:{settings.web_port}/metrics",
         flush=True,
     )
+    gc.set_threshold(*GC_THRESHOLDS)
+    gc.freeze()  # what start-up made (modules, the app, its services) lives as long as the process
     faust.Worker(worker.app, loglevel=settings.log_level, quiet=True).execute_from_commandline()
     return 0
