@@ -10,6 +10,10 @@ from streams.metrics.readout import flat_name
 K = series("cs_x", kind="a")
 
 
+def _windowed(key, window):  # type: ignore[no-untyped-def]
+    return (key[0], tuple(sorted((*key[1], ("window", window)))))
+
+
 def test_window_covers_half_open_interval_with_bucket_granularity():
     sums = PartitionSums({"1h": 3600})
     b = bucket_size(3600)
@@ -55,6 +59,21 @@ def test_expire_drops_only_invisible_buckets():
     sums.expire()
     assert sums.read() == after_read
     assert before != after_read
+
+
+def test_expire_frees_the_buckets_a_window_left_and_a_late_one_at_its_next_move():
+    sums = PartitionSums({"1h": 3600})  # buckets of 150 s
+    sums.add({(K, 0): 1, (K, 3700): 1})
+    sums.advance(3750)  # the window is (150, 3750]: bucket 0 is out
+    sums.expire()
+    assert sorted(sums.grids["1h"].cells.values()) == [1]
+    sums.add({(K, 10): 1})  # late, below the window: never read
+    sums.expire()  # the floor has not moved: left for the next move
+    assert sums.read() == {_windowed(K, "1h"): 1}
+    sums.advance(3900)
+    sums.expire()
+    assert list(sums.grids["1h"].cells.values()) == [1]
+    assert sums.read() == {_windowed(K, "1h"): 1}
 
 
 def test_flat_name_sorts_labels():
