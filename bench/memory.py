@@ -118,17 +118,23 @@ async def measure_size(
 
 
 async def measure_processed(
-    customers: int, with_state: int, idle: int, workdir: Path, scraper: Scraper, env: dict[str, str]
+    customers: int,
+    with_state: int,
+    idle: int,
+    workdir: Path,
+    scraper: Scraper,
+    env: dict[str, str],
+    store: str = "memory://",
 ) -> dict[str, Any]:
     """Cross-check: RSS after a worker processed the very events the template came from.
 
     `with_state` is how many of the `customers` ended up with records (the template's size).
     """
-    iso = Isolated.new(f"memproc{customers}", env)
+    iso = Isolated.new(f"memproc{customers}{store.split(':')[0]}", env)
     await iso.create()
     wl = Workload(customers * EVENTS_PER_CUSTOMER, customers, seed=TEMPLATE_SEED)
     await publish(wl.records(), iso.settings.family_topics, iso.settings.partitions, wl.events, "producing")
-    worker = Worker(iso, workdir, f"mem-processed-{customers}").start()
+    worker = Worker(iso, workdir, f"mem-processed-{customers}-{store.split(':')[0]}", store=store).start()
 
     async def done() -> bool:
         text = await scraper.text(worker)
@@ -142,6 +148,7 @@ async def measure_processed(
     finally:
         worker.stop()
     result = {
+        "store": store,
         "count": with_state,
         "events": wl.events,
         "rss_bytes": rss,
@@ -149,7 +156,7 @@ async def measure_processed(
         "process_s": at - worker.started_at,
     }
     say(
-        f"{with_state:,} customers by processing {wl.events:,} events: RSS {fmt_bytes(rss)}, "
+        f"{with_state:,} customers by processing {wl.events:,} events ({store}): RSS {fmt_bytes(rss)}, "
         f"{result['bytes_per_unit']:,.0f} B each"
     )
     return result

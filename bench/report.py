@@ -271,10 +271,12 @@ def rows(r: dict[str, Any]) -> list[tuple[str, str, str]]:
                     f"{fmt_bytes(size['record_bytes'])}, restored in {size['restore_s']:.1f} s",
                 )
             )
-        if proc := mem.get("processed"):
+        for key in sorted(k for k in mem if k.startswith("processed")):
+            proc = mem[key]
+            store = proc.get("store", "memory://")
             out.append(
                 (
-                    f"RSS per customer at {proc['count']:,}, by processing",
+                    f"RSS per customer at {proc['count']:,}, by processing, {store}",
                     _num(proc["bytes_per_unit"], "B"),
                     f"cross-check: the worker processed {proc['events']:,} events instead of restoring "
                     f"records; RSS {fmt_bytes(proc['rss_bytes'])}",
