@@ -144,7 +144,6 @@ class Worker:
             beacon=self.app.tables.beacon,
             help="cspulse health inputs by customer",
         )
-        table.settings = s
         table.changelog_reader = self.changelog_reader
         table.processor = health
         table.source_topics = frozenset(
@@ -179,7 +178,6 @@ class Worker:
             beacon=self.app.tables.beacon,
             help=f"cspulse {family} records by customer",
         )
-        table.settings = s
         table.changelog_reader = self.changelog_reader
         table.processor = proc
         table.source_topics = frozenset({main, rekey})

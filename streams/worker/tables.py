@@ -18,7 +18,6 @@ from yarl import URL
 from streams.engine.checkpoint import checkpoint_key, dump_sums
 from streams.engine.joined import Account
 from streams.engine.processor import FamilyProcessor
-from streams.settings import Settings
 from streams.worker.changelog import ChangelogWriter
 from streams.worker.instruments import Instruments
 from streams.worker.stores import ChangelogReader, store_class
@@ -54,7 +53,6 @@ class FamilyTable(faust.Table):
     read from their checkpoints after a recovery, or rebuilt from the records and then
     checkpointed, so the next restart reads them."""
 
-    settings: Settings
     processor: FamilyProcessor
     writer: ChangelogWriter
     source_topics: frozenset[str]
