@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from math import gcd
 from typing import Any
 
-from streams.metrics.base import Contributions, SeriesKey, add
+from streams.metrics.base import Contributions, SeriesKey
 from streams.metrics.histograms import bucket_groups, bucket_key, le_for
 
 DEFAULT_WINDOWS: dict[str, int] = {"1h": 3600, "24h": 86400, "7d": 7 * 86400, "30d": 30 * 86400}
@@ -33,9 +33,6 @@ class WindowGrid:
     size: int
     cells: dict[tuple[SeriesKey, int], int] = field(default_factory=dict)
     expired_to: int | None = None  # the floor of the last expiry
-
-    def add(self, key: SeriesKey, at: int, value: int) -> None:
-        add(self.cells, (key, at // self.size), value)
 
     def floor(self, clock: int) -> int:
         """Buckets at or below this index are outside the window ending at clock."""
