@@ -307,7 +307,7 @@ def rows(r: dict[str, Any]) -> list[tuple[str, str, str]]:
         out.append((f"recovery after kill -9, {store} store", _num(rec["recovery_s"], "s"), note))
         if rec.get("rss_after_rearm"):
             idle = (r.get("memory") or {}).get("idle_rss_bytes")
-            per = (rec["rss_after_rearm"] - idle) / rec["customers"] if idle else None
+            per = _per(rec["rss_after_rearm"], idle, rec)
             per_note = f", {per:,.0f} B per customer" if per is not None else ""
             out.append(
                 (
