@@ -5,9 +5,11 @@ owns partition N holds every family's record of its customers. After the familie
 have applied a batch, `HealthProcessor.update` takes the states they touched, keeps
 each family's extract (health_inputs) in the customer's joined record, and reassesses
 the customer at the partition clock: the latest occurred_at applied there in any
-family. The joined record holds only those extracts and the clock of the assessment,
-so its contributions are recomputed from it (never stored): re-delivery after a crash
-rewrites the same record, and the sums are the same whatever the arrival order.
+family. The joined record holds those extracts, the clock of the assessment and what
+that assessment contributed (`last`: the next update subtracts it rather than assess
+the old extracts again); a rebuild recomputes every contribution from the extracts.
+Re-delivery after a crash rewrites the same record, and the sums are the same whatever
+the arrival order.
 
 Time without events: a customer's score also changes when the clock passes a moment
 that changes an input (health.next_change). Each partition keeps those moments as
@@ -16,9 +18,12 @@ event-time timers (timers.py), re-armed from the records after a restart.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from hashlib import blake2b
 from typing import Any
+
+import msgspec
 
 from streams.engine.checkpoint import checkpoint_key, dump_sums, read_checkpoints
 from streams.engine.messages import Store
@@ -28,9 +33,10 @@ from streams.metrics.aggregate import PartitionSums
 from streams.metrics.base import Contributions, diff
 from streams.metrics.health import Assessment, HealthConfig, assess, next_change, time_to_value
 from streams.metrics.health_inputs import EXTRACTORS, extract, inputs
-from streams.metrics.health_series import health_contributions
+from streams.metrics.health_series import health_contributions, scored_contributions
 
 FAMILY = "health"
+_pack = msgspec.msgpack.Encoder().encode
 
 
 @dataclass(slots=True)
@@ -41,15 +47,53 @@ class JoinedRecord:
     #: how many times the assessment changed: orders the serving store's writes, so a
     #: worker that lost the partition can never overwrite what its new owner wrote
     version: int = 0
+    #: what the last assessment added to the sums and a digest of it (`Last`), so the
+    #: next update subtracts it without assessing the old parts again. None in a record
+    #: written before it was kept: that update assesses the old parts, as all did before.
+    last: Sequence[Any] | None = None
 
     def dumps(self) -> bytes:
         obj = {"p": self.partition, "c": self.clock, "f": self.parts, "v": self.version}
+        if self.last is not None:
+            obj["l"] = self.last
         return dumps(obj)
 
     @classmethod
     def loads(cls, raw: bytes) -> JoinedRecord:
         obj = loads(raw)
-        return cls(obj["p"], obj["c"], obj["f"], obj.get("v", 0))
+        return cls(obj["p"], obj["c"], obj["f"], obj.get("v", 0), obj.get("l"))
+
+
+class Last:
+    """A record's `last`: [band, MRR, score, digest, TTV microseconds, TTV second], the
+    first four None/0/0/None without a score, the last two None before a TTV is known.
+    The digest tells two assessments apart (score, components and reasons): the account
+    is written when it changes, as when the assessments themselves compared unequal."""
+
+    NONE: Sequence[Any] = (None, 0, 0, None, None, None)
+
+    @staticmethod
+    def of(assessment: Assessment | None, ttv: tuple[int, int] | None) -> Sequence[Any]:
+        head = [None, 0, 0, None] if assessment is None else [*_scored(assessment), _digest(assessment)]
+        return [*head, *(ttv or (None, None))]
+
+    @staticmethod
+    def contributions(last: Sequence[Any], config: HealthConfig) -> Contributions:
+        band, mrr, score, _, micros, at = last
+        scored = None if band is None else (band, mrr, score)
+        return scored_contributions(scored, None if micros is None else (micros, at), config)
+
+
+def _scored(assessment: Assessment) -> tuple[str, int, int]:
+    return assessment.band, assessment.mrr, assessment.score
+
+
+def _digest(assessment: Assessment) -> int:
+    """63 bits of a hash of everything an account shows (stable across processes)."""
+    a = assessment
+    parts = (a.score, a.band, str(a.mrr), [(c.numerator, c.denominator) for c in a.components.values()])
+    packed = _pack((*parts, a.reasons))
+    return int.from_bytes(blake2b(packed, digest_size=8).digest(), "big") >> 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +222,9 @@ class HealthProcessor:
         changed = []
         for key in dict.fromkeys([*touched, *due]):
             raw = store.get(key)
-            record = JoinedRecord(partition, clock, {}) if raw is None else JoinedRecord.loads(raw)
+            record = (
+                JoinedRecord(partition, clock, {}, last=Last.NONE) if raw is None else JoinedRecord.loads(raw)
+            )
             parts = {
                 family: extract(family, self.domains[family], state, clock, self.config)
                 for family, state in touched.get(key, {}).items()
@@ -186,13 +232,14 @@ class HealthProcessor:
             }
             if raw is not None and all(record.parts.get(f) == v for f, v in parts.items()) and key not in due:
                 continue  # nothing it reads changed and no timer passed: the same assessment
-            before = self._assess(record)
+            before = self._last(record)
             record.parts.update(parts)
             record.clock = clock
             after = self._assess(record)
-            sums.add(diff(before[1], after[1]))
+            record.last = Last.of(after[0], after[3])
+            sums.add(diff(Last.contributions(before, self.config), after[1]))
             timers.set(key, after[2])
-            if before[0] != after[0]:
+            if before[3] != record.last[3]:
                 record.version += 1
                 changed.append(Account(_customer(key), partition, clock, after[0], record.version))
             store.set(key, record.dumps())
@@ -200,11 +247,24 @@ class HealthProcessor:
         store.checkpoint(checkpoint_key(partition), dump_sums(sums))
         return changed
 
-    def _assess(self, record: JoinedRecord) -> tuple[Assessment | None, Contributions, int | None]:
+    def _assess(
+        self, record: JoinedRecord
+    ) -> tuple[Assessment | None, Contributions, int | None, tuple[int, int] | None]:
+        """(assessment, contributions, next change, time to value) of the record now."""
         facts = inputs(record.parts)
         assessment = assess(facts, record.clock, self.config)
-        contributions = health_contributions(assessment, time_to_value(facts), self.config)
-        return assessment, contributions, next_change(facts, record.clock, self.config)
+        ttv = time_to_value(facts)
+        contributions = health_contributions(assessment, ttv, self.config)
+        return assessment, contributions, next_change(facts, record.clock, self.config), ttv
+
+    def _last(self, record: JoinedRecord) -> Sequence[Any]:
+        """The record's `last`; for a record written without it, from its parts."""
+        if record.last is not None:
+            return record.last
+        if not record.parts:  # new: it has contributed nothing
+            return Last.NONE
+        found = self._assess(record)
+        return Last.of(found[0], found[3])
 
 
 def joined_clock(processors: Iterable[Any], partition: int) -> int:

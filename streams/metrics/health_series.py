@@ -20,14 +20,22 @@ LARGE = {band: series("cs_customers_health_large", band=band) for band in CUSTOM
 def health_contributions(
     assessment: Assessment | None, ttv: tuple[int, int] | None, config: HealthConfig
 ) -> Contributions:
+    scored = None if assessment is None else (assessment.band, assessment.mrr, assessment.score)
+    return scored_contributions(scored, ttv, config)
+
+
+def scored_contributions(
+    scored: tuple[str, int, int] | None, ttv: tuple[int, int] | None, config: HealthConfig
+) -> Contributions:
+    """The same from the three numbers they read of an assessment: (band, MRR, score)."""
     out: Contributions = {}
-    if assessment is not None:
-        band = assessment.band
+    if scored is not None:
+        band, mrr, score = scored
         bump(out, CUSTOMERS[band], None, 1)
-        bump(out, MRR[band], None, assessment.mrr)
-        if assessment.mrr >= config.large_mrr:
+        bump(out, MRR[band], None, mrr)
+        if mrr >= config.large_mrr:
             bump(out, LARGE[band], None, 1)
-        observe(out, "cs_health_score", assessment.score, None, unit=1)
+        observe(out, "cs_health_score", score, None, unit=1)
     if ttv is not None:
         micros, at = ttv
         observe(out, "cs_time_to_value_seconds", micros, None)
