@@ -7,14 +7,13 @@ from datetime import datetime
 from typing import Any
 
 import faust
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from streams.exposition import SumsCollector
 from streams.metrics.catalogue import help_for
 from streams.metrics.readout import LabelFolder
 from streams.settings import Settings
-
-LAG_BUCKETS = (1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400, 172800)
+from streams.worker.lag import LagHistogram
 
 
 class Instruments:
@@ -27,13 +26,8 @@ class Instruments:
         processors: Iterable[Any],
         folder: LabelFolder | None = None,
     ) -> None:
-        self.lag = Histogram(
-            "cs_event_lag_seconds",
-            help_for("cs_event_lag_seconds"),
-            ["topic"],
-            buckets=LAG_BUCKETS,
-            registry=registry,
-        )
+        self.lag = LagHistogram()
+        registry.register(self.lag)
         self.replayed = Counter(
             "cspulse_replayed_skipped",
             help_for("cspulse_replayed_skipped"),
@@ -79,10 +73,7 @@ class Instruments:
         )
 
     def observe_lag(self, topic: str, applied: Iterable[Any], now: datetime) -> None:
-        ts = now.timestamp()
-        hist = self.lag.labels(topic=topic)
-        for event in applied:
-            hist.observe(max(0.0, ts - event.occurred_at.timestamp()))
+        self.lag.observe(topic, applied, now)
 
 
 def serve_metrics(
