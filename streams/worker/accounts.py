@@ -25,30 +25,41 @@ from streams.exposition.accounts import account_entry, account_key, band_key, re
 from streams.metrics.health import BANDS
 
 log = logging.getLogger("cspulse.serving")
-CHUNK = 2000  # accounts per pipeline: ~20 ms of Redis time
+CHUNK = 2000  # accounts per call: ~20 ms of Redis time
 _pack = msgspec.msgpack.Encoder().encode
 
-# KEYS: account hash, scores, band sets (BANDS order); ARGV: customer, version, then
-# score, band index (1-based), mrr and the hash's field/value pairs as one MessagePack
-# array, or nothing (remove). One argument for the pairs, not sixteen: redis-py packs
-# every argument in Python, which was most of the cost of a write (7 % of a worker).
+# One call per chunk of accounts. KEYS: scores, the band sets (BANDS order), then each
+# account's hash; ARGV[1]: the accounts as one MessagePack array, each [customer, version]
+# (a removal) or [customer, version, score, band index (1-based), MRR, the hash's
+# field/value pairs]. redis-py packs every argument and parses every reply in Python:
+# one command per account was 8 % of a worker. Versions and MRR go as the strings
+# redis-py sent for them when they were arguments of their own.
 # A removal leaves the version alone in the hash for a week, against late stale writers.
-WRITE = """
-local stored = redis.call('HGET', KEYS[1], 'version')
-if stored and tonumber(stored) > tonumber(ARGV[2]) then return 0 end
-for i = 3, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end
-redis.call('DEL', KEYS[1])
-if #ARGV == 2 then
-  redis.call('ZREM', KEYS[2], ARGV[1])
-  redis.call('HSET', KEYS[1], 'version', ARGV[2])
-  redis.call('EXPIRE', KEYS[1], 604800)
-  return 1
+WRITE = (
+    f"local bands = {len(BANDS)}\n"
+    + """
+local written = 0
+for i, a in ipairs(cmsgpack.unpack(ARGV[1])) do
+  local hash, customer, version = KEYS[1 + bands + i], a[1], a[2]
+  local stored = redis.call('HGET', hash, 'version')
+  if not (stored and tonumber(stored) > tonumber(version)) then
+    for b = 2, 1 + bands do redis.call('ZREM', KEYS[b], customer) end
+    redis.call('DEL', hash)
+    if #a == 2 then
+      redis.call('ZREM', KEYS[1], customer)
+      redis.call('HSET', hash, 'version', version)
+      redis.call('EXPIRE', hash, 604800)
+    else
+      redis.call('ZADD', KEYS[1], a[3], customer)
+      redis.call('ZADD', KEYS[1 + a[4]], a[5], customer)
+      redis.call('HSET', hash, 'version', version, unpack(a[6]))
+    end
+    written = written + 1
+  end
 end
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
-redis.call('ZADD', KEYS[2 + tonumber(ARGV[4])], ARGV[5], ARGV[1])
-redis.call('HSET', KEYS[1], 'version', ARGV[2], unpack(cmsgpack.unpack(ARGV[6])))
-return 1
+return written
 """
+)
 
 
 class AccountStore:
@@ -62,7 +73,7 @@ class AccountStore:
         self._write = client.register_script(WRITE)
 
     async def publish(self, accounts: Iterable[Account]) -> int:
-        """Write `accounts` after any still pending, a pipeline of `CHUNK` at a time
+        """Write `accounts` after any still pending, one call of `CHUNK` at a time
         with the event loop free in between (after a recovery every customer of the
         partitions is rewritten: 83,760 in one pipeline timed out and held the loop
         for 20 s). While another call is writing, this one only queues: that one
@@ -90,12 +101,10 @@ class AccountStore:
             self._writing = False
 
     async def _write_batch(self, batch: list[Account]) -> bool:
+        keys = [scores_key(self.prefix), *(band_key(self.prefix, band) for band in BANDS)]
+        keys += [account_key(self.prefix, account.customer_id) for account in batch]
         try:
-            async with self.client.pipeline(transaction=False) as pipe:
-                for account in batch:
-                    keys, args = self._arguments(account)
-                    await self._write(keys=keys, args=args, client=pipe)
-                await pipe.execute()
+            await self._write(keys=keys, args=[_pack([self._argument(a) for a in batch])])
         except Exception as exc:  # Redis down or slow: metrics must go on
             self.errors += 1
             log.warning("serving store: %d account scores wait for Redis: %s", len(self.pending), exc)
@@ -105,19 +114,18 @@ class AccountStore:
                 del self.pending[account.customer_id]
         return True
 
-    def _arguments(self, account: Account) -> tuple[list[str], list[Any]]:
+    def _argument(self, account: Account) -> list[Any]:
+        """One account's entry in WRITE's array (strings, never bytes: cmsgpack reads no bin)."""
         customer = account.customer_id
-        keys = [account_key(self.prefix, customer), scores_key(self.prefix)]
-        keys += [band_key(self.prefix, band) for band in BANDS]
-        args: list[Any] = [customer, account.version]
+        out: list[Any] = [customer, str(account.version)]
         a = account.assessment
         if a is not None:
             entry = account_entry(customer, account.partition, account.clock, a, self.money_scale)
             fields: list[str] = []
             for name, value in entry.items():
-                fields += [name, orjson.dumps(value).decode()]  # str: cmsgpack reads no bin type
-            args += [a.score, BANDS.index(a.band) + 1, entry["mrr"], _pack(fields)]
-        return keys, args
+                fields += [name, orjson.dumps(value).decode()]
+            out += [a.score, BANDS.index(a.band) + 1, repr(entry["mrr"]), fields]
+        return out
 
     async def read(self, bands: tuple[str, ...], limit: int) -> list[dict[str, Any]]:
         return await read_accounts(self.client, self.prefix, bands, limit)

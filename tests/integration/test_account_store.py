@@ -10,6 +10,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from streams.engine.joined import Account
+from streams.exposition.accounts import account_key, band_key, scores_key
 from streams.metrics.health import Assessment
 from streams.worker.accounts import AccountStore
 from tests.integration.stack import REDIS_URL
@@ -63,5 +64,35 @@ def test_scores_written_while_redis_is_away_arrive_when_it_is_back() -> None:
         finally:
             await back.aclose()
             await away.aclose()
+
+    asyncio.run(scenario())
+
+
+def test_one_call_writes_a_mixed_chunk_each_account_by_its_own_version() -> None:
+    async def scenario() -> None:
+        client = aioredis.from_url(REDIS_URL)
+        store = AccountStore(client, f"t{uuid.uuid4().hex[:8]}", SCALE)
+        big = 123_456_789_012_345_678  # MRR beyond 14 significant digits, micro cents
+        try:
+            await store.publish([Account("c1", 0, 1, assessment(38, "critical"), 5)])
+            written = await store.publish(
+                [
+                    Account("c1", 0, 2, assessment(90, "healthy"), 4),  # stale: ignored
+                    Account("c2", 0, 2, Assessment(20, "critical", big, {}, ()), 1),
+                    Account("c3", 1, 2, assessment(50, "at_risk"), 1),
+                    Account("c3", 1, 3, None, 2),  # the same chunk removes it again
+                    Account("c4", 1, 3, None, 1),  # removal of one never written
+                ]
+            )
+            assert written == 4  # c3's two writes were one pending entry, the latest
+            assert [e["customer_id"] for e in await store.read(("critical",), 10)] == ["c2", "c1"]
+            assert await store.read(("at_risk", "healthy"), 10) == []
+            assert await client.zscore(scores_key(store.prefix), "c2") == 20
+            mrr = await client.zscore(band_key(store.prefix, "critical"), "c2")
+            assert mrr == big / SCALE
+            assert await client.hget(account_key(store.prefix, "c3"), "version") == b"2"
+            assert await client.hget(account_key(store.prefix, "c1"), "version") == b"5"
+        finally:
+            await client.aclose()
 
     asyncio.run(scenario())
