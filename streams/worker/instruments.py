@@ -10,6 +10,7 @@ import faust
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from streams.exposition import SumsCollector
+from streams.exposition.render import PageRenderer
 from streams.metrics.catalogue import help_for
 from streams.metrics.readout import LabelFolder
 from streams.settings import Settings
@@ -94,15 +95,16 @@ def serve_metrics(
 
         app.monitor = PrometheusMonitor(metrics=FaustMetrics.create(registry, "faust"))
     from faust.web import Request, Response, View
-    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+    from prometheus_client import CONTENT_TYPE_LATEST
 
     content_type = CONTENT_TYPE_LATEST.split(";")[0]
+    page = PageRenderer(registry)
 
     @app.page("/metrics")
     async def metrics(self: View, request: Request) -> Response:
-        body = generate_latest(registry)
+        body = page.render()
         if settle is not None and await settle():
-            body = generate_latest(registry)
+            body = page.render()
         return self.bytes(body, content_type=content_type)
 
 
