@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 from fractions import Fraction
+from functools import lru_cache
 from math import lcm
 
 from streams.metrics.eventtime import EPOCH, MICROS
@@ -177,8 +178,13 @@ def assess(inputs: Inputs, clock: int, config: HealthConfig) -> Assessment | Non
     full = 100 * seats
     lost = sorted(scaled, key=lambda n: -nums[n] * (full - scaled[n]))
     reasons = tuple(r for name in lost if scaled[name] < full for r in explained[name])
-    components = {name: Fraction(value, seats) for name, value in scaled.items()}
+    components = {name: _ratio(value, seats) for name, value in scaled.items()}
     return Assessment(score, band_of(score, config), inputs.mrr, components, reasons)
+
+
+#: a component as a fraction: 4 per assessment, few distinct (0..100 per seat count), and
+#: building one (a gcd, a normalisation) was a quarter of `assess`
+_ratio = lru_cache(maxsize=1 << 14)(Fraction)
 
 
 def next_change(inputs: Inputs, clock: int, config: HealthConfig) -> int | None:
