@@ -65,21 +65,23 @@ class JoinedRecord:
 
 
 class Last:
-    """A record's `last`: [band, MRR, score, digest, TTV microseconds, TTV second], the
-    first four None/0/0/None without a score, the last two None before a TTV is known.
+    """A record's `last`: [band, MRR, score, digest, TTV microseconds, TTV second,
+    settings], the first four None/0/0/None without a score, TTV None before it is known.
     The digest tells two assessments apart (score, components and reasons): the account
-    is written when it changes, as when the assessments themselves compared unequal."""
+    is written when it changes, as when the assessments themselves compared unequal.
+    `settings` identifies the health settings it was assessed under: after a change of
+    settings the old parts are assessed again, as a rebuild of the sums does."""
 
-    NONE: Sequence[Any] = (None, 0, 0, None, None, None)
+    NONE: Sequence[Any] = (None, 0, 0, None, None, None, None)
 
     @staticmethod
-    def of(assessment: Assessment | None, ttv: tuple[int, int] | None) -> Sequence[Any]:
+    def of(assessment: Assessment | None, ttv: tuple[int, int] | None, settings: int) -> Sequence[Any]:
         head = [None, 0, 0, None] if assessment is None else [*_scored(assessment), _digest(assessment)]
-        return [*head, *(ttv or (None, None))]
+        return [*head, *(ttv or (None, None)), settings]
 
     @staticmethod
     def contributions(last: Sequence[Any], config: HealthConfig) -> Contributions:
-        band, mrr, score, _, micros, at = last
+        band, mrr, score, _, micros, at, _ = last
         scored = None if band is None else (band, mrr, score)
         return scored_contributions(scored, None if micros is None else (micros, at), config)
 
@@ -89,11 +91,23 @@ def _scored(assessment: Assessment) -> tuple[str, int, int]:
 
 
 def _digest(assessment: Assessment) -> int:
-    """63 bits of a hash of everything an account shows (stable across processes)."""
+    """A hash of everything an account shows."""
     a = assessment
     parts = (a.score, a.band, str(a.mrr), [(c.numerator, c.denominator) for c in a.components.values()])
-    packed = _pack((*parts, a.reasons))
-    return int.from_bytes(blake2b(packed, digest_size=8).digest(), "big") >> 1
+    return _hash((*parts, a.reasons))
+
+
+def settings_id(config: HealthConfig) -> int:
+    """A hash of the health settings an assessment depends on."""
+    c = config
+    fields = [sorted((k, str(v)) for k, v in c.weights.items()), sorted(c.bands.items())]
+    fields += [sorted(c.windows.items()), sorted(c.penalties.items()), sorted(c.sentiment.items())]
+    return _hash((*fields, sorted(c.activation), str(c.large_mrr)))
+
+
+def _hash(value: Any) -> int:
+    """63 bits of a hash of `value`'s MessagePack, the same in every process."""
+    return int.from_bytes(blake2b(_pack(value), digest_size=8).digest(), "big") >> 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +143,7 @@ class HealthProcessor:
         self.config = config
         self.windows = dict(windows)
         self.domain = _Scales(FAMILY, dict(scales))
+        self.settings_id = settings_id(config)
         self.sums: dict[int, PartitionSums] = {}
         self.timers: dict[int, Timers] = {}
 
@@ -222,9 +237,7 @@ class HealthProcessor:
         changed = []
         for key in dict.fromkeys([*touched, *due]):
             raw = store.get(key)
-            record = (
-                JoinedRecord(partition, clock, {}, last=Last.NONE) if raw is None else JoinedRecord.loads(raw)
-            )
+            record = JoinedRecord(partition, clock, {}) if raw is None else JoinedRecord.loads(raw)
             parts = {
                 family: extract(family, self.domains[family], state, clock, self.config)
                 for family, state in touched.get(key, {}).items()
@@ -236,7 +249,7 @@ class HealthProcessor:
             record.parts.update(parts)
             record.clock = clock
             after = self._assess(record)
-            record.last = Last.of(after[0], after[3])
+            record.last = Last.of(after[0], after[3], self.settings_id)
             sums.add(diff(Last.contributions(before, self.config), after[1]))
             timers.set(key, after[2])
             if before[3] != record.last[3]:
@@ -258,13 +271,16 @@ class HealthProcessor:
         return assessment, contributions, next_change(facts, record.clock, self.config), ttv
 
     def _last(self, record: JoinedRecord) -> Sequence[Any]:
-        """The record's `last`; for a record written without it, from its parts."""
-        if record.last is not None:
-            return record.last
+        """What the record's last assessment added to the sums: as kept, or, for a record
+        written before it was kept or under other health settings, its parts assessed
+        now (what every update did before, and what a rebuild of the sums adds)."""
+        last = record.last
+        if last is not None and last[6] == self.settings_id:
+            return last
         if not record.parts:  # new: it has contributed nothing
             return Last.NONE
         found = self._assess(record)
-        return Last.of(found[0], found[3])
+        return Last.of(found[0], found[3], self.settings_id)
 
 
 def joined_clock(processors: Iterable[Any], partition: int) -> int:
