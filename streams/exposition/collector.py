@@ -1,7 +1,7 @@
 """Scrape-time collector: the series of the partitions this worker owns, right now.
 
-Nothing here is stored but the last read-out: `collect()` reads each family's
-`PartitionSums`, so a partition that moves to another worker takes its series with it and
+Nothing here is stored: `collect()` reads each family's `PartitionSums`, so a
+partition that moves to another worker takes its series with it and
 `sum without (instance, partition)` stays right across workers. This module only
 renders: what to export (folding, buckets, scales) is `streams.metrics.readout`,
 each family's type and HELP come from `streams.metrics.catalogue`.
@@ -99,38 +99,15 @@ def _histogram_family(name: str, histo: _Histogram) -> Metric:
 
 
 class SumsCollector(Collector):
-    """Collects every family processor's per-partition sums at scrape time.
-
-    A scrape that finds nothing changed since the one before (no partition's sums, the
-    same partitions, no new folding decision) is served that one's families: a scraper
-    polling faster than batches come (several Prometheus servers, the benchmark's 50 Hz
-    probe) costs a comparison of stamps instead of a read-out of every partition.
-    """
+    """Collects every family processor's per-partition sums at scrape time."""
 
     def __init__(
         self, processors: Iterable[Any], label_limit: int = 50, folder: LabelFolder | None = None
     ) -> None:
         self.processors = list(processors)
         self.folder = folder if folder is not None else LabelFolder(label_limit)
-        self._last: tuple[tuple[Any, ...], list[Metric]] | None = None
 
     def collect(self) -> Iterator[Metric]:
-        last = self._last
-        if last is not None and last[0] == self._state():
-            yield from last[1]
-            return
-        families = list(self._read())
-        self._last = (self._state(), families)  # after the read: folding may have decided values
-        yield from families
-
-    def _state(self) -> tuple[Any, ...]:
-        """What a read-out depends on: each partition's sums (the objects themselves, so a
-        recovered partition never matches the one it replaced) and their stamps, and the
-        folder's decisions."""
-        parts = [(p, sums, sums.stamp) for proc in self.processors for p, sums in proc.sums.items()]
-        return (self.folder.stamp, *parts)
-
-    def _read(self) -> Iterator[Metric]:
         rows: list[tuple[SeriesKey, float]] = []
         clocks = GaugeMetricFamily(LAST_EVENT, help_for(LAST_EVENT), labels=["partition", "topic"])
         for proc in self.processors:

@@ -77,7 +77,6 @@ class PartitionSums:
         self._widest = max(self.grids.values(), key=lambda g: g.window, default=None)
         self._ids: dict[SeriesKey, int] = {}  # snapshot positions of series keys
         self._keys: list[tuple[str, list[list[str]]]] = []
-        self.stamp = 0  # moves with every change a read could see (the scrape cache's key)
 
     def add(self, delta: Contributions) -> None:
         # The hot loop of the engine: zeros are kept (read() skips them) to save pops.
@@ -93,7 +92,6 @@ class PartitionSums:
                 per = self.due.setdefault(key, {})
                 deadline = at.deadline  # type: ignore[union-attr]
                 per[deadline] = per.get(deadline, 0) + value
-        self.stamp += 1
 
     def _settle(self) -> None:
         """Spread the units added since the last time into every window's buckets: a
@@ -111,7 +109,6 @@ class PartitionSums:
     def advance(self, at: int) -> None:
         if at > self.clock:
             self.clock = at
-            self.stamp += 1
 
     def maybe_expire(self) -> None:
         """Expire once the clock has moved a whole small bucket since the last time."""

@@ -33,9 +33,6 @@ class LabelFolder:
         self.shared = shared
         self.kept: dict[str, set[str]] = {}
         self.unknown: dict[str, set[str]] = {}  # shared only: values to ask the registry about
-        # moves when the registry changes what is kept (`learn`): the scrape cache's key (a
-        # local folder only adds values while a read-out folds them, which it keys after)
-        self.stamp = 0
 
     def fold(self, label: str, value: str) -> str:
         kept = self.kept.setdefault(label, set())
@@ -51,10 +48,7 @@ class LabelFolder:
 
     def learn(self, label: str, members: Iterable[str]) -> None:
         """The registry's kept values of `label` (all of them): unknown ones are now decided."""
-        kept = set(members)
-        if kept != self.kept.get(label):
-            self.kept[label] = kept
-            self.stamp += 1
+        self.kept[label] = set(members)
         self.unknown.pop(label, None)
 
 
