@@ -27,7 +27,7 @@ from streams.engine.records import (
     deadletter_key,
 )
 from streams.metrics.aggregate import PartitionSums
-from streams.metrics.base import Contributions, Domain, Outcome, add, series
+from streams.metrics.base import Contributions, Domain, Outcome, slot
 from streams.metrics.eventtime import seconds
 
 _INDEX = {outcome: i for i, outcome in enumerate(Outcome)}
@@ -56,7 +56,7 @@ class FamilyProcessor:
         # family's records, kept even when no window is that wide (health's 30d billing)
         self.retention = retention
         self.sums: dict[int, PartitionSums] = {}
-        self._outcome_keys = [series("cs_events_total", topic=topic_label, outcome=o) for o in OUTCOMES]
+        self._outcome_keys = [slot("cs_events_total", topic=topic_label, outcome=o) for o in OUTCOMES]
 
     # -- partitions -------------------------------------------------------------------
 
@@ -125,9 +125,7 @@ class FamilyProcessor:
                 if msg.offset > dead.offsets.get(msg.topic, -1):
                     dead.offsets[msg.topic] = msg.offset
                     dead.reasons[decoded.reason] = dead.reasons.get(decoded.reason, 0) + 1
-                    sums.add(
-                        {(series("cs_deadletter_total", topic=self.topic, reason=decoded.reason), None): 1}
-                    )
+                    sums.bump(slot("cs_deadletter_total", topic=self.topic, reason=decoded.reason), None, 1)
                     result.deadletters.append(Deadletter(msg, decoded.reason, decoded.detail))
                 else:
                     replayed = True
@@ -165,15 +163,14 @@ class FamilyProcessor:
         # (sums.clock advances only after), so it depends on the log, not on batches.
         at = seconds(event.occurred_at)
         first = record.seen.get(event.event_id)
-        delta: Contributions
         if first is not None and first >= sums.clock - self.dedupe_horizon:
-            outcome, delta = Outcome.DUPLICATE, {}
+            outcome = Outcome.DUPLICATE
         else:
             record.seen[event.event_id] = at
-            outcome, delta = self.domain.apply(record.state, event, self._horizon(sums))
-        record.counts[_INDEX[outcome]] += 1
-        add(delta, (self._outcome_keys[_INDEX[outcome]], None), 1)
-        sums.add(delta)
+            outcome = self.domain.apply_into(record.state, event, self._horizon(sums), sums)
+        index = _INDEX[outcome]
+        record.counts[index] += 1
+        sums.bump(self._outcome_keys[index], None, 1)
         if outcome is not Outcome.APPLIED:
             return False
         if at > record.clock:
@@ -212,7 +209,7 @@ class FamilyProcessor:
 
     def _deadletter_contributions(self, reasons: Mapping[str, int]) -> Contributions:
         return {
-            (series("cs_deadletter_total", topic=self.topic, reason=r), None): n
+            (slot("cs_deadletter_total", topic=self.topic, reason=r), None): n
             for r, n in reasons.items()
             if n
         }

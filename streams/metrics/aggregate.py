@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from math import gcd
 from typing import Any
 
-from streams.metrics.base import Contributions, SeriesKey
+from streams.metrics.base import At, Key, SeriesKey, Slot, key_of, slot_of
 from streams.metrics.histograms import bucket_groups, bucket_key, le_for
 
 DEFAULT_WINDOWS: dict[str, int] = {"1h": 3600, "24h": 86400, "7d": 7 * 86400, "30d": 30 * 86400}
@@ -31,16 +31,16 @@ def bucket_size(window: int) -> int:
 class WindowGrid:
     window: int
     size: int
-    cells: dict[tuple[SeriesKey, int], int] = field(default_factory=dict)
+    cells: dict[tuple[Slot, int], int] = field(default_factory=dict)
     expired_to: int | None = None  # the floor of the last expiry
 
     def floor(self, clock: int) -> int:
         """Buckets at or below this index are outside the window ending at clock."""
         return (clock - self.window) // self.size
 
-    def read(self, clock: int) -> dict[SeriesKey, int]:
+    def read(self, clock: int) -> dict[Slot, int]:
         low = self.floor(clock)
-        out: dict[SeriesKey, int] = {}
+        out: dict[Slot, int] = {}
         for (key, idx), value in self.cells.items():
             if idx > low:
                 out[key] = out.get(key, 0) + value
@@ -60,38 +60,45 @@ class WindowGrid:
 
 
 class PartitionSums:
-    """Sum of the contributions of every record of one partition."""
+    """Sum of the contributions of every record of one partition, by series slot; the
+    `Sink` the engine's step writes each event's delta into."""
 
     def __init__(self, windows: Mapping[str, int] = DEFAULT_WINDOWS) -> None:
         self.windows = dict(windows)
-        self.totals: dict[SeriesKey, int] = {}
+        self.totals: dict[Slot, int] = {}
         self.grids = {name: WindowGrid(w, bucket_size(w)) for name, w in self.windows.items()}
         sizes = [grid.size for grid in self.grids.values()]
         self._unit = gcd(*sizes) if sizes else 1  # every bucket is a whole number of units
         self._cells = [(grid.cells, grid.size // self._unit) for grid in self.grids.values()]
-        self._fine: dict[tuple[SeriesKey, int], int] = {}  # not yet in the grids, by unit
-        self.due: dict[SeriesKey, dict[int, int]] = {}
+        self._fine: dict[tuple[Slot, int], int] = {}  # not yet in the grids, by unit
+        self.due: dict[Slot, dict[int, int]] = {}
         self.clock = 0  # latest occurred_at applied here (epoch seconds)
         self._expired_at = 0
         self._step = min((g.size for g in self.grids.values()), default=1)
         self._widest = max(self.grids.values(), key=lambda g: g.window, default=None)
-        self._ids: dict[SeriesKey, int] = {}  # snapshot positions of series keys
+        self._ids: dict[Slot, int] = {}  # snapshot positions of series
         self._keys: list[tuple[str, list[list[str]]]] = []
 
-    def add(self, delta: Contributions) -> None:
-        # The hot loop of the engine: zeros are kept (read() skips them) to save pops.
-        # A removal is a delta with negative values (base.diff), never a second pass.
-        totals, fine, unit = self.totals, self._fine, self._unit
+    def bump(self, key: Slot, at: At, value: int) -> None:
+        # The hot path of the engine, one call per series an event changes: zeros are
+        # kept (read() skips them) to save pops. A removal is a negative value.
+        if at is None:
+            totals = self.totals
+            totals[key] = totals.get(key, 0) + value
+        elif at.__class__ is int:
+            cell = (key, at // self._unit)  # type: ignore[operator]
+            fine = self._fine
+            fine[cell] = fine.get(cell, 0) + value
+        else:
+            per = self.due.setdefault(key, {})
+            deadline = at.deadline  # type: ignore[union-attr]
+            per[deadline] = per.get(deadline, 0) + value
+
+    def add(self, delta: Mapping[Key, int]) -> None:
+        """Every entry of a delta (a rebuild's records, a diff of assessments)."""
+        bump = self.bump
         for (key, at), value in delta.items():
-            if at is None:
-                totals[key] = totals.get(key, 0) + value
-            elif at.__class__ is int:
-                cell = (key, at // unit)  # type: ignore[operator]
-                fine[cell] = fine.get(cell, 0) + value
-            else:
-                per = self.due.setdefault(key, {})
-                deadline = at.deadline  # type: ignore[union-attr]
-                per[deadline] = per.get(deadline, 0) + value
+            bump(key, at, value)
 
     def _settle(self) -> None:
         """Spread the units added since the last time into every window's buckets: a
@@ -138,11 +145,12 @@ class PartitionSums:
         self._settle()
         ids, keys = self._ids, self._keys
 
-        def ref(key: SeriesKey) -> int:
+        def ref(key: Slot) -> int:
             at = ids.get(key)
             if at is None:
+                name, labels = key_of(key)
                 at = ids[key] = len(keys)
-                keys.append((key[0], [list(pair) for pair in key[1]]))
+                keys.append((name, [list(pair) for pair in labels]))
             return at
 
         totals = [(ref(k), v) for k, v in self.totals.items() if v]
@@ -161,7 +169,7 @@ class PartitionSums:
     @classmethod
     def from_snapshot(cls, snap: Mapping[str, Any]) -> PartitionSums:
         sums = cls(snap["w"])
-        keys = [(name, tuple((k, v) for k, v in labels)) for name, labels in snap["k"]]
+        keys = [slot_of((name, tuple((k, v) for k, v in labels))) for name, labels in snap["k"]]
         sums.totals.update((keys[i], v) for i, v in snap["t"])
         for name, cells in snap["g"].items():
             sums.grids[name].cells.update(((keys[i], at), v) for i, at, v in cells)
@@ -172,14 +180,15 @@ class PartitionSums:
     def read(self) -> dict[SeriesKey, int]:
         """Every series this partition exposes, windowed ones with a `window` label."""
         self._settle()
-        out: dict[SeriesKey, int] = {k: v for k, v in self.totals.items() if v}
+        out: dict[SeriesKey, int] = {key_of(k): v for k, v in self.totals.items() if v}
         for name, grid in self.grids.items():
-            for (sname, labels), value in grid.read(self.clock).items():
+            for key, value in grid.read(self.clock).items():
                 if value:
+                    sname, labels = key_of(key)
                     out[(sname, tuple(sorted((*labels, ("window", name)))))] = value
         for key, per in self.due.items():
             if any(per.values()):  # something is awaited: show the gauge, even at 0
-                out[key] = sum(v for deadline, v in per.items() if deadline <= self.clock)
+                out[key_of(key)] = sum(v for deadline, v in per.items() if deadline <= self.clock)
         return cumulate_buckets(out)
 
 
@@ -198,7 +207,7 @@ def cumulate_buckets(read: dict[SeriesKey, int]) -> dict[SeriesKey, int]:
 
 
 def read_all(
-    contributions: Iterable[Contributions], clock: int, windows: Mapping[str, int] = DEFAULT_WINDOWS
+    contributions: Iterable[Mapping[Key, int]], clock: int, windows: Mapping[str, int] = DEFAULT_WINDOWS
 ) -> dict[SeriesKey, int]:
     """Read-out of a set of records' contributions at `clock` (batch reference)."""
     sums = PartitionSums(windows)

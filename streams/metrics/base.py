@@ -3,12 +3,15 @@
 The engine never stores an aggregate. Each table record (one customer's state for
 one topic family) *contributes* integer amounts to series; a partition's series are
 the sum of the contributions of the records it holds. Applying an event to a record
-returns the change of that record's contributions (a delta), which the engine adds
-to the partition's running sums; after a crash or a rebalance the sums are rebuilt
+writes the change of that record's contributions (a delta) into a `Sink`: in the
+engine the partition's running sums themselves, so an event allocates no delta dict
+(tests collect it in a `Delta`); after a crash or a rebalance the sums are rebuilt
 from the records themselves. One event changes exactly one record, written as one
 changelog message, so nothing can be half-applied.
 
-A contribution key is `(series, at)`:
+A contribution key is `(slot, at)`, `slot` the series' interned number (`slot()`,
+`key_of()`): a small int hashes at a fraction of the cost of a `(name, labels)` tuple,
+and the hot loop hashes one for every write. `at` is:
 - `at is None`: an all-time or current value (counters, gauges such as MRR);
 - `at` an int (epoch seconds, event time): a windowed value, summed over the
   rolling windows `(T - W, T]` of the partition clock `T`;
@@ -39,13 +42,40 @@ class Due:
 
 
 At = int | Due | None
-Key = tuple[SeriesKey, At]
+Slot = int
+Key = tuple[Slot, At]
 Contributions = dict[Key, int]
 
 
 def series(name: str, **labels: str) -> SeriesKey:
     """A series key with its labels sorted by name (the order /metrics uses)."""
     return (name, tuple(sorted(labels.items())))
+
+
+# The interned series of this process: numbers never leave it (read-outs and
+# checkpoints are written with the keys themselves). Grows with the distinct series
+# seen, as the partition sums that hold them do.
+_SLOTS: dict[SeriesKey, Slot] = {}
+_KEYS: list[SeriesKey] = []
+
+
+def slot_of(key: SeriesKey) -> Slot:
+    """The interned number of a series key (the same for equal keys)."""
+    found = _SLOTS.get(key)
+    if found is None:  # only the event loop's thread interns
+        found = _SLOTS[key] = len(_KEYS)
+        _KEYS.append(key)
+    return found
+
+
+def slot(name: str, **labels: str) -> Slot:
+    """The interned number of `series(name, **labels)`."""
+    return slot_of(series(name, **labels))
+
+
+def key_of(number: Slot) -> SeriesKey:
+    """The series key of an interned number."""
+    return _KEYS[number]
 
 
 K = TypeVar("K")
@@ -60,10 +90,26 @@ def add(target: dict[K, int], key: K, value: int) -> None:
         target.pop(key, None)
 
 
-def bump(out: Contributions, key: SeriesKey, at: At, value: int) -> None:
-    """out[(key, at)] += value, never storing a zero."""
-    if value:
-        add(out, (key, at), value)
+class Delta(dict[Key, int]):
+    """Contributions collected in a dict: the sink of `contributions` and of tests'
+    `apply`. Keys that reach zero are dropped."""
+
+    def bump(self, key: Slot, at: At, value: int) -> None:
+        """self[(key, at)] += value, never storing a zero."""
+        if value:
+            add(self, (key, at), value)
+
+    def add(self, delta: Mapping[Key, int]) -> None:
+        add_into(self, delta)
+
+
+class Sink(Protocol):
+    """Where `Domain.apply_into` writes its delta: a `Delta`, or a partition's sums
+    (`PartitionSums`) so that the engine's step builds no dict per event."""
+
+    def bump(self, key: Slot, at: At, value: int) -> None: ...
+
+    def add(self, delta: Mapping[Key, int]) -> None: ...
 
 
 H = TypeVar("H", bound=tuple[Any, ...])
@@ -85,13 +131,13 @@ def add_into(target: Contributions, delta: Mapping[Key, int], sign: int = 1) -> 
 
 def diff(old: Mapping[Key, int], new: Mapping[Key, int]) -> Contributions:
     """new - old, without zero entries."""
-    out: Contributions = dict(new)
+    out = Delta(new)
     add_into(out, old, -1)
     return out
 
 
 def total(parts: Iterable[Mapping[Key, int]]) -> Contributions:
-    out: Contributions = {}
+    out = Delta()
     for part in parts:
         add_into(out, part)
     return out
@@ -107,6 +153,17 @@ class Outcome(StrEnum):
 
 S = TypeVar("S")
 E = TypeVar("E", contravariant=True)
+
+
+class DeltaApply(Generic[S, E]):
+    """`Domain.apply` of every domain, from its `apply_into`."""
+
+    def apply_into(self, state: S, event: E, horizon: int, out: Sink) -> Outcome:
+        raise NotImplementedError
+
+    def apply(self, state: S, event: E, horizon: int = 0) -> tuple[Outcome, Contributions]:
+        out = Delta()
+        return self.apply_into(state, event, horizon, out), out
 
 
 class Domain(Protocol, Generic[S, E]):  # type: ignore[misc]
@@ -126,8 +183,8 @@ class Domain(Protocol, Generic[S, E]):  # type: ignore[misc]
         """State of a customer never seen before."""
         ...
 
-    def apply(self, state: S, event: E, horizon: int = 0) -> tuple[Outcome, Contributions]:
-        """Mutate `state` with `event`; return the outcome and the contribution delta.
+    def apply_into(self, state: S, event: E, horizon: int, out: Sink) -> Outcome:
+        """Mutate `state` with `event`; write the contribution delta into `out`.
 
         `horizon` is `prune`'s horizon at the partition clock as of the events before
         this one: anything whose fate depends on pruning (a retired ticket) must be
@@ -135,8 +192,12 @@ class Domain(Protocol, Generic[S, E]):  # type: ignore[misc]
         alone and never on when `prune` last ran (a batch boundary).
 
         The delta must equal contributions(after) - contributions(before) on every
-        key a read can see. STALE means nothing changed (empty delta).
+        key a read can see. STALE means nothing changed (nothing written).
         """
+        ...
+
+    def apply(self, state: S, event: E, horizon: int = 0) -> tuple[Outcome, Contributions]:
+        """`apply_into` a fresh `Delta`: the outcome and the delta (`DeltaApply`)."""
         ...
 
     def contributions(self, state: S) -> Contributions:

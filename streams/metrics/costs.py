@@ -15,15 +15,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schemas.events import CostEvent
-from streams.metrics.base import Contributions, Outcome, SeriesKey, add, series, since
+from streams.metrics.base import Contributions, DeltaApply, Outcome, Sink, Slot, add, since, slot
 from streams.metrics.catalogue import scales_for
 from streams.metrics.eventtime import seconds
 from streams.metrics.money import FxTable, round_div
 
 CATEGORIES = ("acquisition", "retention")
 _CODE = {name: code for code, name in enumerate(CATEGORIES)}
-TOTAL: tuple[SeriesKey, ...] = tuple(series("cs_cost_amount_total", category=c) for c in CATEGORIES)
-WINDOWED: tuple[SeriesKey, ...] = tuple(series("cs_cost_amount", category=c) for c in CATEGORIES)
+TOTAL: tuple[Slot, ...] = tuple(slot("cs_cost_amount_total", category=c) for c in CATEGORIES)
+WINDOWED: tuple[Slot, ...] = tuple(slot("cs_cost_amount", category=c) for c in CATEGORIES)
 
 
 @dataclass(slots=True)
@@ -34,7 +34,7 @@ class CostState:
     history: list[tuple[int, int, int]] = field(default_factory=list)  # (at s, category, amount)
 
 
-class CostDomain:
+class CostDomain(DeltaApply[CostState, CostEvent]):
     """The `costs` topic family."""
 
     family = "costs"
@@ -51,7 +51,7 @@ class CostDomain:
         factor = self.fx.factor(event.currency)  # a KeyError naming an unknown currency
         return round_div(event.amount_minor * factor.numerator, factor.denominator)
 
-    def apply(self, state: CostState, event: CostEvent, horizon: int = 0) -> tuple[Outcome, Contributions]:
+    def apply_into(self, state: CostState, event: CostEvent, horizon: int, out: Sink) -> Outcome:
         # nothing this family decides depends on the horizon: `prune` drops only what
         # no window can see any more
         category = _CODE[event.category]
@@ -59,11 +59,9 @@ class CostDomain:
         at = seconds(event.occurred_at)
         state.totals[category] += amount
         state.history.append((at, category, amount))
-        delta: Contributions = {}
-        if amount:  # a tiny foreign cost may round to 0 micro units
-            delta[TOTAL[category], None] = amount
-            delta[WINDOWED[category], at] = amount
-        return Outcome.APPLIED, delta
+        out.bump(TOTAL[category], None, amount)  # a tiny foreign cost may round to 0:
+        out.bump(WINDOWED[category], at, amount)  # bump writes nothing then
+        return Outcome.APPLIED
 
     def contributions(self, state: CostState) -> Contributions:
         out: Contributions = {}

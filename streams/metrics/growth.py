@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schemas.events import GrowthEvent, OfferDecisionEvent, OfferPresentedEvent, ReferralSentEvent
-from streams.metrics.base import Contributions, Outcome, diff
+from streams.metrics.base import Contributions, Delta, DeltaApply, Outcome, Sink
 from streams.metrics.catalogue import scales_for
 from streams.metrics.eventtime import micros
 from streams.metrics.growth_parts import (
@@ -54,7 +54,7 @@ class GrowthState:
     offers: dict[str, Offer] = field(default_factory=dict)
 
 
-class GrowthDomain:
+class GrowthDomain(DeltaApply[GrowthState, GrowthEvent]):
     """The `growth` topic family."""
 
     family = "growth"
@@ -63,16 +63,13 @@ class GrowthDomain:
     def new_state(self) -> GrowthState:
         return GrowthState()
 
-    def apply(
-        self, state: GrowthState, event: GrowthEvent, horizon: int = 0
-    ) -> tuple[Outcome, Contributions]:
-        # nothing here depends on the horizon: no id is ever forgotten (module docstring)
-        before: Contributions = {}
-        after: Contributions = {}
+    def apply_into(self, state: GrowthState, event: GrowthEvent, horizon: int, out: Sink) -> Outcome:
+        # nothing here depends on the horizon: no id is ever forgotten (module docstring);
+        # the touched id's contributions are taken back (sign -1) and written again
         us = micros(event.occurred_at)
         if isinstance(event, OfferPresentedEvent | OfferDecisionEvent):
             offer = state.offers.setdefault(event.offer_id, Offer())
-            offer_parts(offer.shown, offer.decision, before)
+            offer_parts(offer.shown, offer.decision, out, -1)
             kind = KIND_CODE[event.kind]
             if isinstance(event, OfferPresentedEvent):
                 shown = Shown(us, kind)
@@ -80,21 +77,21 @@ class GrowthDomain:
             else:
                 decision = Decision(us, DECISION_CODE[event.type], kind)
                 offer.decision = decision if offer.decision is None else min(offer.decision, decision)
-            offer_parts(offer.shown, offer.decision, after)
+            offer_parts(offer.shown, offer.decision, out)
         else:
             times = state.referrals.setdefault(event.referral_id, [None, None])
-            referral_parts(times, before)
+            referral_parts(times, out, -1)
             outcome = 0 if isinstance(event, ReferralSentEvent) else 1
             times[outcome] = earliest(times[outcome], us)
-            referral_parts(times, after)
+            referral_parts(times, out)
             if outcome == 0:
-                referrer_parts(state.last_sent, before)
+                referrer_parts(state.last_sent, out, -1)
                 state.last_sent = us if state.last_sent is None else max(state.last_sent, us)
-                referrer_parts(state.last_sent, after)
-        return Outcome.APPLIED, diff(before, after)
+                referrer_parts(state.last_sent, out)
+        return Outcome.APPLIED
 
     def contributions(self, state: GrowthState) -> Contributions:
-        out: Contributions = {}
+        out = Delta()
         for times in state.referrals.values():
             referral_parts(times, out)
         referrer_parts(state.last_sent, out)

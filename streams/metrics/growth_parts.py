@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from streams.metrics.base import Contributions, SeriesKey, bump, series
+from streams.metrics.base import Sink, Slot, slot
 from streams.metrics.eventtime import MICROS
 
 REFERRAL_OUTCOMES = ("sent", "converted")
@@ -22,14 +22,14 @@ OFFER_OUTCOMES = ("presented", "accepted", "declined")
 KIND_CODE = {name: code for code, name in enumerate(OFFER_KINDS)}
 DECISION_CODE = {"offer.accepted": 0, "offer.declined": 1}  # outcome = 1 + code
 
-REFERRALS_TOTAL = tuple(series("cs_referrals_total", outcome=o) for o in REFERRAL_OUTCOMES)
-REFERRALS = tuple(series("cs_referrals", outcome=o) for o in REFERRAL_OUTCOMES)
-REFERRING = series("cs_referring_customers")
-OFFERS_TOTAL: tuple[tuple[SeriesKey, ...], ...] = tuple(
-    tuple(series("cs_offers_total", kind=k, outcome=o) for o in OFFER_OUTCOMES) for k in OFFER_KINDS
+REFERRALS_TOTAL = tuple(slot("cs_referrals_total", outcome=o) for o in REFERRAL_OUTCOMES)
+REFERRALS = tuple(slot("cs_referrals", outcome=o) for o in REFERRAL_OUTCOMES)
+REFERRING = slot("cs_referring_customers")
+OFFERS_TOTAL: tuple[tuple[Slot, ...], ...] = tuple(
+    tuple(slot("cs_offers_total", kind=k, outcome=o) for o in OFFER_OUTCOMES) for k in OFFER_KINDS
 )
-OFFERS: tuple[tuple[SeriesKey, ...], ...] = tuple(
-    tuple(series("cs_offers", kind=k, outcome=o) for o in OFFER_OUTCOMES) for k in OFFER_KINDS
+OFFERS: tuple[tuple[Slot, ...], ...] = tuple(
+    tuple(slot("cs_offers", kind=k, outcome=o) for o in OFFER_OUTCOMES) for k in OFFER_KINDS
 )
 
 
@@ -52,21 +52,21 @@ def earliest(current: int | None, us: int) -> int:
     return us if current is None or us < current else current
 
 
-def referral_parts(times: list[int | None], out: Contributions, sign: int = 1) -> None:
+def referral_parts(times: list[int | None], out: Sink, sign: int = 1) -> None:
     """A referral counts once per outcome, in the window of its earliest event of it."""
     for outcome, us in enumerate(times):
         if us is not None:
-            bump(out, REFERRALS_TOTAL[outcome], None, sign)
-            bump(out, REFERRALS[outcome], us // MICROS, sign)
+            out.bump(REFERRALS_TOTAL[outcome], None, sign)
+            out.bump(REFERRALS[outcome], us // MICROS, sign)
 
 
-def referrer_parts(last_sent_us: int | None, out: Contributions, sign: int = 1) -> None:
+def referrer_parts(last_sent_us: int | None, out: Sink, sign: int = 1) -> None:
     """A referring customer counts 1 at its latest referral.sent."""
     if last_sent_us is not None:
-        bump(out, REFERRING, last_sent_us // MICROS, sign)
+        out.bump(REFERRING, last_sent_us // MICROS, sign)
 
 
-def offer_parts(shown: Shown | None, decision: Decision | None, out: Contributions, sign: int = 1) -> None:
+def offer_parts(shown: Shown | None, decision: Decision | None, out: Sink, sign: int = 1) -> None:
     """Presented once (at its presentation, else at its decision), decided once.
 
     The offer's kind is its presentation's, else its decision's: an offer's accepted
@@ -78,8 +78,8 @@ def offer_parts(shown: Shown | None, decision: Decision | None, out: Contributio
         kind, shown_us = decision.kind, decision.us
     else:
         return
-    bump(out, OFFERS_TOTAL[kind][0], None, sign)
-    bump(out, OFFERS[kind][0], shown_us // MICROS, sign)
+    out.bump(OFFERS_TOTAL[kind][0], None, sign)
+    out.bump(OFFERS[kind][0], shown_us // MICROS, sign)
     if decision is not None:
-        bump(out, OFFERS_TOTAL[kind][1 + decision.outcome], None, sign)
-        bump(out, OFFERS[kind][1 + decision.outcome], decision.us // MICROS, sign)
+        out.bump(OFFERS_TOTAL[kind][1 + decision.outcome], None, sign)
+        out.bump(OFFERS[kind][1 + decision.outcome], decision.us // MICROS, sign)

@@ -8,13 +8,13 @@ observation, all-time and in the window of the later of its two events.
 
 from __future__ import annotations
 
-from streams.metrics.base import Contributions, bump, series
+from streams.metrics.base import Contributions, Delta, slot
 from streams.metrics.health import Assessment, HealthConfig
 from streams.metrics.histograms import observe
 
-CUSTOMERS = {band: series("cs_customers_health", band=band) for band in ("healthy", "at_risk", "critical")}
-MRR = {band: series("cs_mrr_health", band=band) for band in CUSTOMERS}
-LARGE = {band: series("cs_customers_health_large", band=band) for band in CUSTOMERS}
+CUSTOMERS = {band: slot("cs_customers_health", band=band) for band in ("healthy", "at_risk", "critical")}
+MRR = {band: slot("cs_mrr_health", band=band) for band in CUSTOMERS}
+LARGE = {band: slot("cs_customers_health_large", band=band) for band in CUSTOMERS}
 
 
 def health_contributions(
@@ -28,13 +28,13 @@ def scored_contributions(
     scored: tuple[str, int, int] | None, ttv: tuple[int, int] | None, config: HealthConfig
 ) -> Contributions:
     """The same from the three numbers they read of an assessment: (band, MRR, score)."""
-    out: Contributions = {}
+    out = Delta()
     if scored is not None:
         band, mrr, score = scored
-        bump(out, CUSTOMERS[band], None, 1)
-        bump(out, MRR[band], None, mrr)
+        out.bump(CUSTOMERS[band], None, 1)
+        out.bump(MRR[band], None, mrr)
         if mrr >= config.large_mrr:
-            bump(out, LARGE[band], None, 1)
+            out.bump(LARGE[band], None, 1)
         observe(out, "cs_health_score", score, None, unit=1)
     if ttv is not None:
         micros, at = ttv

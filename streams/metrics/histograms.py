@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import lru_cache
 
-from streams.metrics.base import At, Contributions, Labels, SeriesKey, bump, series
+from streams.metrics.base import At, Labels, SeriesKey, Sink, Slot, series, slot_of
 from streams.metrics.eventtime import MICROS
 
 #: CONTRACT section 7 bucket bounds, seconds
@@ -42,11 +42,11 @@ def le_for(name: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=4096)
-def _keys(name: str, labels: Labels) -> tuple[tuple[SeriesKey, ...], SeriesKey, SeriesKey]:
-    """(bucket keys in bound order incl. +Inf, sum key, count key); cached, built once."""
+def _keys(name: str, labels: Labels) -> tuple[tuple[Slot, ...], Slot, Slot]:
+    """(bucket slots in bound order incl. +Inf, sum slot, count slot); cached, built once."""
     extra = dict(labels)
-    buckets = tuple(series(f"{name}_bucket", le=le, **extra) for le in le_for(name))
-    return buckets, series(f"{name}_sum", **extra), series(f"{name}_count", **extra)
+    buckets = tuple(slot_of(series(f"{name}_bucket", le=le, **extra)) for le in le_for(name))
+    return buckets, slot_of(series(f"{name}_sum", **extra)), slot_of(series(f"{name}_count", **extra))
 
 
 @lru_cache(maxsize=64)
@@ -55,7 +55,7 @@ def _bounds(name: str, unit: int) -> tuple[int, ...]:
 
 
 def observe(
-    out: Contributions, name: str, micros: int, at: At, labels: Labels = (), sign: int = 1, unit: int = MICROS
+    out: Sink, name: str, micros: int, at: At, labels: Labels = (), sign: int = 1, unit: int = MICROS
 ) -> None:
     """One observation of `micros` (>= 0, in 1/`unit` of the bounds) into histogram `name`
     (sign -1 takes it back)."""
@@ -66,9 +66,9 @@ def observe(
         if micros <= bound:
             first = i
             break
-    bump(out, buckets[first], at, sign)
-    bump(out, sum_key, at, sign * micros)
-    bump(out, count_key, at, sign)
+    out.bump(buckets[first], at, sign)
+    out.bump(sum_key, at, sign * micros)
+    out.bump(count_key, at, sign)
 
 
 def bucket_groups(read: Mapping[SeriesKey, int]) -> dict[tuple[str, Labels], dict[str, int]]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schemas.events import PaymentEvent
-from streams.metrics.base import Contributions, Key, Outcome, SeriesKey, series, since
+from streams.metrics.base import Contributions, DeltaApply, Key, Outcome, Sink, Slot, since, slot
 from streams.metrics.catalogue import scales_for
 from streams.metrics.eventtime import seconds
 from streams.metrics.money import FxTable, round_div
@@ -26,19 +26,18 @@ _KIND_CODE = {name: code for code, name in enumerate(KINDS)}
 _PAIRS = len(OUTCOMES) * len(KINDS)
 
 # totals[i] (counts) and totals[_PAIRS + i] (amounts), i = outcome * 2 + kind
-COUNT_TOTAL: tuple[SeriesKey, ...] = tuple(
-    series("cs_payments_total", outcome=o, kind=k) for o in OUTCOMES for k in KINDS
+COUNT_TOTAL: tuple[Slot, ...] = tuple(
+    slot("cs_payments_total", outcome=o, kind=k) for o in OUTCOMES for k in KINDS
 )
-AMOUNT_TOTAL: tuple[SeriesKey, ...] = tuple(
-    series("cs_payment_amount_total", outcome=o, kind=k) for o in OUTCOMES for k in KINDS
+AMOUNT_TOTAL: tuple[Slot, ...] = tuple(
+    slot("cs_payment_amount_total", outcome=o, kind=k) for o in OUTCOMES for k in KINDS
 )
-COUNT_WINDOWED = tuple(series("cs_payments", outcome=o) for o in OUTCOMES)
-AMOUNT_WINDOWED = tuple(series("cs_payment_amount", outcome=o) for o in OUTCOMES)
+COUNT_WINDOWED = tuple(slot("cs_payments", outcome=o) for o in OUTCOMES)
+AMOUNT_WINDOWED = tuple(slot("cs_payment_amount", outcome=o) for o in OUTCOMES)
 PAYING = (
-    series("cs_paying_customers", min_payments="1"),
-    series("cs_paying_customers", min_payments="2"),
+    slot("cs_paying_customers", min_payments="1"),
+    slot("cs_paying_customers", min_payments="2"),
 )
-
 
 
 @dataclass(slots=True)
@@ -53,7 +52,7 @@ class PaymentState:
         return self.totals[0] + self.totals[1]
 
 
-class PaymentDomain:
+class PaymentDomain(DeltaApply[PaymentState, PaymentEvent]):
     """The `payments` topic family (CONTRACT 3, 6, 7)."""
 
     family = "payments"
@@ -75,9 +74,7 @@ class PaymentDomain:
             raise
         return round_div(event.amount_minor * num, den)
 
-    def apply(
-        self, state: PaymentState, event: PaymentEvent, horizon: int = 0
-    ) -> tuple[Outcome, Contributions]:
+    def apply_into(self, state: PaymentState, event: PaymentEvent, horizon: int, out: Sink) -> Outcome:
         # nothing this family decides depends on the horizon: `prune` drops only what
         # no window can see any more
         outcome = _OUTCOME_CODE[event.type]
@@ -88,16 +85,13 @@ class PaymentDomain:
         state.totals[pair] += 1
         state.totals[_PAIRS + pair] += amount
         state.history.append((at, outcome, amount))
-        delta: Contributions = {
-            (COUNT_TOTAL[pair], None): 1,
-            (COUNT_WINDOWED[outcome], at): 1,
-        }
-        if amount:
-            delta[AMOUNT_TOTAL[pair], None] = amount
-            delta[AMOUNT_WINDOWED[outcome], at] = amount
+        out.bump(COUNT_TOTAL[pair], None, 1)
+        out.bump(COUNT_WINDOWED[outcome], at, 1)
+        out.bump(AMOUNT_TOTAL[pair], None, amount)
+        out.bump(AMOUNT_WINDOWED[outcome], at, amount)
         if outcome == 0 and paid_before < 2:
-            delta[PAYING[paid_before], None] = 1
-        return Outcome.APPLIED, delta
+            out.bump(PAYING[paid_before], None, 1)
+        return Outcome.APPLIED
 
     def contributions(self, state: PaymentState) -> Contributions:
         out: Contributions = {}

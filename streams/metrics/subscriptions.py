@@ -23,7 +23,7 @@ from typing import Any, get_args
 
 from schemas.events import SubscriptionEvent, SubscriptionStatus
 from streams.metrics import eventtime
-from streams.metrics.base import Contributions, Outcome, SeriesKey, add, series, since
+from streams.metrics.base import Contributions, DeltaApply, Outcome, Sink, Slot, add, since, slot
 from streams.metrics.catalogue import scales_for
 from streams.metrics.money import FxTable, round_div
 
@@ -44,24 +44,24 @@ NEW, EXPANSION, CONTRACTION, CHURN, REACTIVATION, RENEWED, CANCELED = range(7)
 MOVEMENT_KINDS = ("new", "expansion", "contraction", "churn", "reactivation")
 CUSTOMER_CODES = {NEW: 7, CHURN: 8, REACTIVATION: 9}
 
-WINDOWED: tuple[SeriesKey, ...] = (
-    *(series("cs_mrr_movement", kind=k) for k in MOVEMENT_KINDS),
-    series("cs_renewals", outcome="renewed"),
-    series("cs_renewals", outcome="canceled"),
+WINDOWED: tuple[Slot, ...] = (
+    *(slot("cs_mrr_movement", kind=k) for k in MOVEMENT_KINDS),
+    slot("cs_renewals", outcome="renewed"),
+    slot("cs_renewals", outcome="canceled"),
 )
-ALL_TIME: tuple[SeriesKey, ...] = (
-    *(series("cs_mrr_movement_total", kind=k) for k in MOVEMENT_KINDS),
-    series("cs_renewals_total", outcome="renewed"),
-    series("cs_renewals_total", outcome="canceled"),
-    series("cs_customer_movements_total", kind="new"),
-    series("cs_customer_movements_total", kind="churn"),
-    series("cs_customer_movements_total", kind="reactivation"),
+ALL_TIME: tuple[Slot, ...] = (
+    *(slot("cs_mrr_movement_total", kind=k) for k in MOVEMENT_KINDS),
+    slot("cs_renewals_total", outcome="renewed"),
+    slot("cs_renewals_total", outcome="canceled"),
+    slot("cs_customer_movements_total", kind="new"),
+    slot("cs_customer_movements_total", kind="churn"),
+    slot("cs_customer_movements_total", kind="reactivation"),
 )
 CUSTOMER_WINDOWED = {
-    code: series("cs_customer_movements", kind=MOVEMENT_KINDS[code]) for code in CUSTOMER_CODES
+    code: slot("cs_customer_movements", kind=MOVEMENT_KINDS[code]) for code in CUSTOMER_CODES
 }
-CUSTOMERS_ACTIVE = series("cs_customers_active")
-SCHEDULED_CHURN = series("cs_mrr_scheduled_churn")
+CUSTOMERS_ACTIVE = slot("cs_customers_active")
+SCHEDULED_CHURN = slot("cs_mrr_scheduled_churn")
 
 _TOTALS = 10
 
@@ -83,7 +83,7 @@ class SubscriptionState:
     first: int | None = None
 
 
-class SubscriptionDomain:
+class SubscriptionDomain(DeltaApply[SubscriptionState, SubscriptionEvent]):
     """The `subscriptions` topic family (CONTRACT 3, 6, 7)."""
 
     family = "subscriptions"
@@ -101,7 +101,7 @@ class SubscriptionDomain:
             for interval, months in MONTHLY_FACTOR.items():
                 ratio = fx.factor(currency) * months
                 self._ratios[currency, interval] = (ratio.numerator, ratio.denominator)
-        self._plan_keys: dict[str, tuple[SeriesKey, SeriesKey]] = {}
+        self._plan_keys: dict[str, tuple[Slot, Slot]] = {}
 
     def new_state(self) -> SubscriptionState:
         return SubscriptionState()
@@ -119,20 +119,20 @@ class SubscriptionDomain:
             raise KeyError(event.interval)
         return round_div(net * ratio[0], ratio[1] * event.interval_count)
 
-    def _keys(self, plan: str) -> tuple[SeriesKey, SeriesKey]:
+    def _keys(self, plan: str) -> tuple[Slot, Slot]:
         keys = self._plan_keys.get(plan)
         if keys is None:
             if len(self._plan_keys) > 10_000:  # bounded cache for hostile plan names
                 self._plan_keys.clear()
             keys = self._plan_keys[plan] = (
-                series("cs_mrr", plan=plan),
-                series("cs_subscriptions_active", plan=plan),
+                slot("cs_mrr", plan=plan),
+                slot("cs_subscriptions_active", plan=plan),
             )
         return keys
 
-    def apply(
-        self, state: SubscriptionState, event: SubscriptionEvent, horizon: int = 0
-    ) -> tuple[Outcome, Contributions]:
+    def apply_into(
+        self, state: SubscriptionState, event: SubscriptionEvent, horizon: int, out: Sink
+    ) -> Outcome:
         # nothing this family decides depends on the horizon: `prune` drops only what
         # no window can see any more
         micros = eventtime.micros(event.occurred_at)
@@ -140,7 +140,7 @@ class SubscriptionDomain:
             state.first = micros
         old = state.subs.get(event.subscription_id)
         if old is not None and micros < old[0]:
-            return Outcome.STALE, {}
+            return Outcome.STALE
         ended = event.type == "subscription.canceled"
         mrr = self.mrr_of(event)
         cape = event.cancel_at_period_end
@@ -148,35 +148,34 @@ class SubscriptionDomain:
         status = "canceled" if ended else event.status
         state.subs[event.subscription_id] = (micros, plan, status, mrr, cape, ended, event.quantity)
 
-        delta: Contributions = {}
         old_mrr = 0
         if old is not None and old[3]:
             old_mrr = old[3]
             mrr_key, subs_key = self._keys(old[1])
-            delta[mrr_key, None] = -old_mrr
-            delta[subs_key, None] = -1
+            out.bump(mrr_key, None, -old_mrr)
+            out.bump(subs_key, None, -1)
             if old[4]:
-                delta[SCHEDULED_CHURN, None] = -old_mrr
+                out.bump(SCHEDULED_CHURN, None, -old_mrr)
         if mrr:
             mrr_key, subs_key = self._keys(plan)
-            add(delta, (mrr_key, None), mrr)
-            add(delta, (subs_key, None), 1)
+            out.bump(mrr_key, None, mrr)
+            out.bump(subs_key, None, 1)
             if cape:
-                add(delta, (SCHEDULED_CHURN, None), mrr)
+                out.bump(SCHEDULED_CHURN, None, mrr)
 
         at = micros // 1_000_000
         before = state.mrr
         after = state.mrr = before - old_mrr + mrr
         if before != after:
-            self._movement(state, delta, at, before, after)
+            self._movement(state, out, at, before, after)
         if event.type == "subscription.renewed":
-            _record(state, delta, at, RENEWED, 1)
+            _record(state, out, at, RENEWED, 1)
         elif ended and not (old is not None and old[5]):
-            _record(state, delta, at, CANCELED, 1)
-        return Outcome.APPLIED, delta
+            _record(state, out, at, CANCELED, 1)
+        return Outcome.APPLIED
 
     @staticmethod
-    def _movement(state: SubscriptionState, delta: Contributions, at: int, before: int, after: int) -> None:
+    def _movement(state: SubscriptionState, out: Sink, at: int, before: int, after: int) -> None:
         if before == 0:
             code = REACTIVATION if state.ever_active else NEW
             state.ever_active = True
@@ -187,13 +186,13 @@ class SubscriptionDomain:
             code, amount = EXPANSION, after - before
         else:
             code, amount = CONTRACTION, before - after
-        _record(state, delta, at, code, amount)
+        _record(state, out, at, code, amount)
         customer = CUSTOMER_CODES.get(code)
         if customer is not None:
             state.totals[customer] += 1
-            delta[ALL_TIME[customer], None] = 1
-            delta[CUSTOMER_WINDOWED[code], at] = 1
-            delta[CUSTOMERS_ACTIVE, None] = 1 if before == 0 else -1
+            out.bump(ALL_TIME[customer], None, 1)
+            out.bump(CUSTOMER_WINDOWED[code], at, 1)
+            out.bump(CUSTOMERS_ACTIVE, None, 1 if before == 0 else -1)
 
     def contributions(self, state: SubscriptionState) -> Contributions:
         out: Contributions = {}
@@ -248,8 +247,8 @@ class SubscriptionDomain:
         )
 
 
-def _record(state: SubscriptionState, delta: Contributions, at: int, code: int, amount: int) -> None:
+def _record(state: SubscriptionState, out: Sink, at: int, code: int, amount: int) -> None:
     state.history.append((at, code, amount))
     state.totals[code] += amount
-    delta[ALL_TIME[code], None] = amount
-    delta[WINDOWED[code], at] = amount
+    out.bump(ALL_TIME[code], None, amount)
+    out.bump(WINDOWED[code], at, amount)

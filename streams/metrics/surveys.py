@@ -10,10 +10,11 @@ them) and, for the windows, the responses newer than the prune horizon grouped b
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from schemas.events import SCORE_RANGES, SurveyEvent
-from streams.metrics.base import Contributions, Outcome, add_into, bump, series
+from streams.metrics.base import Contributions, Delta, DeltaApply, Outcome, Sink, Slot, series, slot_of
 from streams.metrics.catalogue import scales_for
 from streams.metrics.eventtime import micros, seconds
 
@@ -45,62 +46,61 @@ class SurveyState:
     latest: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
-def _response(at: int, survey: str, score: int, n: int) -> Contributions:
+@lru_cache(maxsize=256)
+def _slot(name: str, **labels: str) -> Slot:
+    return slot_of(series(name, **labels))
+
+
+def _response(out: Sink, at: int, survey: str, score: int, n: int) -> None:
     """Windowed contributions of n responses with the same second, survey, score."""
-    out: Contributions = {}
-    bump(out, series("cs_survey_responses", survey=survey, rating=rating(survey, score)), at, n)
-    bump(out, series("cs_survey_score_sum", survey=survey), at, score * n)
-    return out
+    out.bump(_slot("cs_survey_responses", survey=survey, rating=rating(survey, score)), at, n)
+    out.bump(_slot("cs_survey_score_sum", survey=survey), at, score * n)
 
 
-def _alltime(survey: str, score: int, n: int) -> Contributions:
-    out: Contributions = {}
-    key = series("cs_survey_responses_total", survey=survey, rating=rating(survey, score))
-    bump(out, key, None, n)
-    bump(out, series("cs_survey_score_sum_total", survey=survey), None, score * n)
-    return out
+def _alltime(out: Sink, survey: str, score: int, n: int) -> None:
+    key = _slot("cs_survey_responses_total", survey=survey, rating=rating(survey, score))
+    out.bump(key, None, n)
+    out.bump(_slot("cs_survey_score_sum_total", survey=survey), None, score * n)
 
 
-class SurveyDomain:
+class SurveyDomain(DeltaApply[SurveyState, SurveyEvent]):
     family = "surveys"
     scales: dict[str, int] = scales_for(family)
 
     def new_state(self) -> SurveyState:
         return SurveyState()
 
-    def apply(
-        self, state: SurveyState, event: SurveyEvent, horizon: int = 0
-    ) -> tuple[Outcome, Contributions]:
+    def apply_into(self, state: SurveyState, event: SurveyEvent, horizon: int, out: Sink) -> Outcome:
         # nothing this family decides depends on the horizon: `prune` drops only what
         # no window can see any more
         survey, score = event.survey, event.score
         low, high = SCORE_RANGES[survey]
         if not low <= score <= high:
-            return Outcome.STALE, {}
+            return Outcome.STALE
         at = seconds(event.occurred_at)
         counts = state.counts.setdefault(survey, [0] * (high + 1))
         counts[score] += 1
         _keep_latest(state, survey, micros(event.occurred_at), score)
         slot = (at, survey, score)
         state.recent[slot] = state.recent.get(slot, 0) + 1
-        delta = _alltime(survey, score, 1)
-        add_into(delta, _response(at, survey, score, 1))
+        _alltime(out, survey, score, 1)
+        _response(out, at, survey, score, 1)
         # a whitespace-only comment carries no feedback
         if event.comment and event.comment.strip():
             state.comments[survey] = state.comments.get(survey, 0) + 1
-            bump(delta, series("cs_survey_comments_total", survey=survey), None, 1)
-        return Outcome.APPLIED, delta
+            out.bump(_slot("cs_survey_comments_total", survey=survey), None, 1)
+        return Outcome.APPLIED
 
     def contributions(self, state: SurveyState) -> Contributions:
-        out: Contributions = {}
+        out = Delta()
         for survey, counts in state.counts.items():
             for score, n in enumerate(counts):
                 if n:
-                    add_into(out, _alltime(survey, score, n))
+                    _alltime(out, survey, score, n)
         for survey, n in state.comments.items():
-            bump(out, series("cs_survey_comments_total", survey=survey), None, n)
+            out.bump(_slot("cs_survey_comments_total", survey=survey), None, n)
         for (at, survey, score), n in state.recent.items():
-            add_into(out, _response(at, survey, score, n))
+            _response(out, at, survey, score, n)
         return out
 
     def prune(self, state: SurveyState, horizon: int) -> None:

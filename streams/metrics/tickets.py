@@ -28,7 +28,20 @@ from functools import lru_cache
 from typing import Any
 
 from schemas.events import TicketEvent
-from streams.metrics.base import Contributions, Due, Outcome, SeriesKey, add, bump, series
+from streams.metrics.base import (
+    Contributions,
+    Delta,
+    DeltaApply,
+    Due,
+    Outcome,
+    SeriesKey,
+    Sink,
+    Slot,
+    add,
+    key_of,
+    slot,
+    slot_of,
+)
 from streams.metrics.business_hours import BusinessCalendar
 from streams.metrics.catalogue import scales_for
 from streams.metrics.eventtime import MICROS, from_micros
@@ -52,7 +65,7 @@ class TicketState:
     tombstones: dict[str, int] = field(default_factory=dict)
 
 
-class TicketDomain:
+class TicketDomain(DeltaApply[TicketState, TicketEvent]):
     family = "tickets"
 
     def __init__(
@@ -75,9 +88,7 @@ class TicketDomain:
     def new_state(self) -> TicketState:
         return TicketState()
 
-    def apply(
-        self, state: TicketState, event: TicketEvent, horizon: int = 0
-    ) -> tuple[Outcome, Contributions]:
+    def apply_into(self, state: TicketState, event: TicketEvent, horizon: int, out: Sink) -> Outcome:
         tid = event.ticket_id
         ticket = state.tickets.get(tid)
         if ticket is not None and ticket.closed_before(horizon * MICROS):
@@ -87,38 +98,37 @@ class TicketDomain:
         gone = state.tombstones.get(tid)
         if gone is not None:
             if gone >= horizon - self.tombstone_seconds:
-                return Outcome.STALE, {}
+                return Outcome.STALE
             del state.tombstones[tid]  # forgotten by now: the event starts a new record
         if event.type == "ticket.replied" and event.author is None:
-            return Outcome.STALE, {}
+            return Outcome.STALE
         if ticket is None:
             ticket = state.tickets[tid] = Ticket()
         before = self.parts(ticket)
         ticket.record(event)
         after = self.parts(ticket)
         # re-emit only the parts that changed: most events touch one or two
-        delta: Contributions = {}
         for emit, old, new in zip(_EMITTERS, before, after, strict=True):
             if old != new:
                 if old is not None:
-                    emit(delta, old, -1)
+                    emit(out, old, -1)
                 if new is not None:
-                    emit(delta, new, 1)
-        return Outcome.APPLIED, delta
+                    emit(out, new, 1)
+        return Outcome.APPLIED
 
     def contributions(self, state: TicketState) -> Contributions:
-        out: Contributions = {(key, None): value for key, value in state.retired.items()}
+        out = Delta({(slot_of(key), None): value for key, value in state.retired.items()})
         for ticket in state.tickets.values():
             self._emit_all(out, ticket)
         return out
 
     def ticket_contributions(self, ticket: Ticket) -> Contributions:
         """Everything one ticket contributes, derived from its facts."""
-        out: Contributions = {}
+        out = Delta()
         self._emit_all(out, ticket)
         return out
 
-    def _emit_all(self, out: Contributions, ticket: Ticket) -> None:
+    def _emit_all(self, out: Sink, ticket: Ticket) -> None:
         for emit, part in zip(_EMITTERS, self.parts(ticket), strict=True):
             if part is not None:
                 emit(out, part, 1)
@@ -182,7 +192,7 @@ class TicketDomain:
         """
         for (key, at), value in self.ticket_contributions(ticket).items():
             if at is None:
-                add(state.retired, key, value)
+                add(state.retired, key_of(key), value)
         assert ticket.last is not None
         state.tombstones[tid] = ticket.last // MICROS
         del state.tickets[tid]
@@ -207,21 +217,26 @@ _NOTHING: tuple[Part, ...] = (None,) * 8
 
 
 @lru_cache(maxsize=1024)
-def _total(event: str, ch: str, pr: str) -> SeriesKey:
-    return series("cs_tickets_total", event=event, channel=ch, priority=pr)
+def _total(event: str, ch: str, pr: str) -> Slot:
+    return slot("cs_tickets_total", event=event, channel=ch, priority=pr)
 
 
-def _created(out: Contributions, part: Any, sign: int) -> None:
-    bump(out, _total("created", *part), None, sign)
+@lru_cache(maxsize=1024)
+def _slot(name: str, **labels: str) -> Slot:
+    return slot(name, **labels)
+
+
+def _created(out: Sink, part: Any, sign: int) -> None:
+    out.bump(_total("created", *part), None, sign)
 
 
 def _durations(kind: str, first_reply: bool) -> Emitter:
     names = [f"cs_{kind}_{x}seconds" for x in ("", "window_", "business_", "business_window_")]
 
-    def emit(out: Contributions, part: Any, sign: int) -> None:
+    def emit(out: Sink, part: Any, sign: int) -> None:
         ch, pr, elapsed, at, business = part
         if first_reply:
-            bump(out, _total("first_replied", ch, pr), None, sign)
+            out.bump(_total("first_replied", ch, pr), None, sign)
         cp = (("channel", ch), ("priority", pr))
         observe(out, names[0], elapsed, None, cp, sign)
         observe(out, names[1], elapsed, at, (), sign)
@@ -233,29 +248,29 @@ def _durations(kind: str, first_reply: bool) -> Emitter:
 
 
 def _count(event: str) -> Emitter:
-    def emit(out: Contributions, part: Any, sign: int) -> None:
+    def emit(out: Sink, part: Any, sign: int) -> None:
         ch, pr, n = part
-        bump(out, _total(event, ch, pr), None, sign * n)
+        out.bump(_total(event, ch, pr), None, sign * n)
 
     return emit
 
 
-def _touch(out: Contributions, part: Any, sign: int) -> None:
+def _touch(out: Sink, part: Any, sign: int) -> None:
     touch, at = part
-    bump(out, series("cs_tickets_resolved", touch=touch), at, sign)
+    out.bump(_slot("cs_tickets_resolved", touch=touch), at, sign)
 
 
-def _open(out: Contributions, part: Any, sign: int) -> None:
+def _open(out: Sink, part: Any, sign: int) -> None:
     ch, pr = part
-    bump(out, series("cs_tickets_open", channel=ch, priority=pr), None, sign)
+    out.bump(_slot("cs_tickets_open", channel=ch, priority=pr), None, sign)
 
 
-def _overdue(out: Contributions, part: Any, sign: int) -> None:
+def _overdue(out: Sink, part: Any, sign: int) -> None:
     pr, deadline = part
-    bump(out, series("cs_tickets_first_response_overdue", priority=pr), Due(deadline), sign)
+    out.bump(_slot("cs_tickets_first_response_overdue", priority=pr), Due(deadline), sign)
 
 
-Emitter = Callable[[Contributions, Any, int], None]
+Emitter = Callable[[Sink, Any, int], None]
 _EMITTERS: tuple[Emitter, ...] = (
     _created,
     _durations("first_response", first_reply=True),

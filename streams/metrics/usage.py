@@ -24,27 +24,30 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from schemas.events import UsageEvent
-from streams.metrics.base import Contributions, Outcome, SeriesKey, bump, series
+from streams.metrics.base import Contributions, Delta, DeltaApply, Outcome, Sink, Slot, series, slot_of
 from streams.metrics.catalogue import scales_for
 from streams.metrics.eventtime import micros, seconds
 
-ACTIVE_USERS = series("cs_active_users")
-ACTIVE_ACCOUNTS = series("cs_active_accounts")
-USERS_NEW = series("cs_users_new")
-USERS_TOTAL = series("cs_users_total")
+ACTIVE_USERS = slot_of(series("cs_active_users"))
+ACTIVE_ACCOUNTS = slot_of(series("cs_active_accounts"))
+USERS_NEW = slot_of(series("cs_users_new"))
+USERS_TOTAL = slot_of(series("cs_users_total"))
 FIRST, LAST, PAIRS = 0, 1, 2  # offsets in a user's list; feature pairs start at PAIRS
 NEVER_USED = 2**63 - 1  # a feature's first use before any is known
 
 
-def feature_users(feature: str) -> SeriesKey:
-    return series("cs_feature_users", feature=feature)
+@lru_cache(maxsize=4096)
+def feature_users(feature: str) -> Slot:
+    return slot_of(series("cs_feature_users", feature=feature))
 
 
-def product_uses(feature: str) -> SeriesKey:
-    return series("cs_product_uses_total", feature=feature)
+@lru_cache(maxsize=4096)
+def product_uses(feature: str) -> Slot:
+    return slot_of(series("cs_product_uses_total", feature=feature))
 
 
 @dataclass(slots=True)
@@ -73,16 +76,14 @@ def _feature_index(state: UsageState, feature: str) -> int:
         return len(state.features) - 1
 
 
-def _move(out: Contributions, key: SeriesKey, old: int | None, new: int) -> None:
+def _move(out: Sink, key: Slot, old: int | None, new: int) -> None:
     """The contribution of 1 moves from second `old` (None: none yet) to `new`."""
     if old is not None:
-        bump(out, key, old, -1)
-    bump(out, key, new, 1)
+        out.bump(key, old, -1)
+    out.bump(key, new, 1)
 
 
-def _touch_feature(
-    out: Contributions, state: UsageState, user: array[int], index: int, at: int, horizon: int
-) -> None:
+def _touch_feature(out: Sink, state: UsageState, user: array[int], index: int, at: int, horizon: int) -> None:
     """Move the (user, feature) last use forward to `at`."""
     key = feature_users(state.features[index])
     for slot in range(PAIRS, len(user), 2):
@@ -96,7 +97,7 @@ def _touch_feature(
         _move(out, key, None, at)
 
 
-class UsageDomain:
+class UsageDomain(DeltaApply[UsageState, UsageEvent]):
     """The `usage` topic family (CONTRACT v1.1 sections 3, 6, 7)."""
 
     family = "usage"
@@ -105,20 +106,19 @@ class UsageDomain:
     def new_state(self) -> UsageState:
         return UsageState()
 
-    def apply(self, state: UsageState, event: UsageEvent, horizon: int = 0) -> tuple[Outcome, Contributions]:
+    def apply_into(self, state: UsageState, event: UsageEvent, horizon: int, out: Sink) -> Outcome:
         at = seconds(event.occurred_at)
-        out: Contributions = {}
         had_users = bool(state.users)
         index = _feature_index(state, event.feature)
         state.uses[index] += event.count
         first = micros(event.occurred_at)
         if first < state.firsts[index]:
             state.firsts[index] = first
-        bump(out, product_uses(event.feature), None, event.count)
+        out.bump(product_uses(event.feature), None, event.count)
         user = state.users.get(event.user_id)
         if user is None:
             user = state.users[event.user_id] = array("q", (at, at))
-            bump(out, USERS_TOTAL, None, 1)
+            out.bump(USERS_TOTAL, None, 1)
             _move(out, USERS_NEW, None, at)
             _move(out, ACTIVE_USERS, None, at)
         else:
@@ -132,20 +132,20 @@ class UsageDomain:
             _move(out, ACTIVE_ACCOUNTS, state.latest if had_users else None, at)
             state.latest = at
         _touch_feature(out, state, user, index, at, horizon)
-        return Outcome.APPLIED, out
+        return Outcome.APPLIED
 
     def contributions(self, state: UsageState) -> Contributions:
-        out: Contributions = {}
+        out = Delta()
         for feature, n in zip(state.features, state.uses, strict=True):
-            bump(out, product_uses(feature), None, n)
+            out.bump(product_uses(feature), None, n)
         if state.users:
-            bump(out, ACTIVE_ACCOUNTS, state.latest, 1)
+            out.bump(ACTIVE_ACCOUNTS, state.latest, 1)
         for user in state.users.values():
-            bump(out, USERS_TOTAL, None, 1)
-            bump(out, USERS_NEW, user[FIRST], 1)
-            bump(out, ACTIVE_USERS, user[LAST], 1)
+            out.bump(USERS_TOTAL, None, 1)
+            out.bump(USERS_NEW, user[FIRST], 1)
+            out.bump(ACTIVE_USERS, user[LAST], 1)
             for slot in range(PAIRS, len(user), 2):
-                bump(out, feature_users(state.features[user[slot]]), user[slot + 1], 1)
+                out.bump(feature_users(state.features[user[slot]]), user[slot + 1], 1)
         return out
 
     def prune(self, state: UsageState, horizon: int) -> None:

@@ -4,10 +4,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from streams.metrics.aggregate import PartitionSums, bucket_size, read_all
-from streams.metrics.base import Due, series
+from streams.metrics.base import Due, series, slot_of
 from streams.metrics.readout import flat_name
 
-K = series("cs_x", kind="a")
+KEY = series("cs_x", kind="a")
+K = slot_of(KEY)  # contributions are keyed by interned series
 
 
 def _windowed(key, window):  # type: ignore[no-untyped-def]
@@ -21,7 +22,7 @@ def test_window_covers_half_open_interval_with_bucket_granularity():
     sums.add({(K, 10_000): 1, (K, 10_000 + 3600): 2})
     sums.advance(10_000 + 3600)
     # the event exactly W before the clock lies in a bucket at or below the floor
-    assert sums.read()[(K[0], (("kind", "a"), ("window", "1h")))] == 2
+    assert sums.read()[(KEY[0], (("kind", "a"), ("window", "1h")))] == 2
 
 
 @given(
@@ -33,7 +34,7 @@ def test_window_error_at_most_one_bucket(events, extra):
     b = bucket_size(window)
     clock = max(t for t, _ in events) + extra
     got = read_all([{(K, t): v} for t, v in events], clock, {"1h": window})
-    got_value = got.get((K[0], (("kind", "a"), ("window", "1h"))), 0)
+    got_value = got.get((KEY[0], (("kind", "a"), ("window", "1h"))), 0)
     exact = sum(v for t, v in events if clock - window < t <= clock)
     loose = sum(v for t, v in events if clock - window - b < t <= clock)
     assert exact - sum(v for t, v in events if clock - window < t < clock - window + b) <= got_value
@@ -43,7 +44,7 @@ def test_window_error_at_most_one_bucket(events, extra):
 def test_due_counts_once_clock_reaches_deadline():
     sums = PartitionSums({"1h": 3600})
     key = series("cs_overdue", priority="high")
-    sums.add({(key, Due(500)): 1})
+    sums.add({(slot_of(key), Due(500)): 1})
     sums.advance(499)
     assert sums.read()[key] == 0
     sums.advance(500)
@@ -69,11 +70,11 @@ def test_expire_frees_the_buckets_a_window_left_and_a_late_one_at_its_next_move(
     assert sorted(sums.grids["1h"].cells.values()) == [1]
     sums.add({(K, 10): 1})  # late, below the window: never read
     sums.expire()  # the floor has not moved: left for the next move
-    assert sums.read() == {_windowed(K, "1h"): 1}
+    assert sums.read() == {_windowed(KEY, "1h"): 1}
     sums.advance(3900)
     sums.expire()
     assert list(sums.grids["1h"].cells.values()) == [1]
-    assert sums.read() == {_windowed(K, "1h"): 1}
+    assert sums.read() == {_windowed(KEY, "1h"): 1}
 
 
 def test_flat_name_sorts_labels():

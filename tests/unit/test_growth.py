@@ -10,7 +10,7 @@ import pytest
 
 from schemas.events import FAMILIES
 from streams.metrics.aggregate import PartitionSums, read_all
-from streams.metrics.base import Contributions, Outcome, series
+from streams.metrics.base import Contributions, Outcome, slot
 from streams.metrics.eventtime import seconds
 from streams.metrics.growth import GrowthDomain, GrowthState
 from streams.metrics.readout import flat_name
@@ -98,14 +98,14 @@ def test_a_later_arriving_earlier_decision_moves_the_count() -> None:
     read, deltas = run(
         [offer("offer.presented", 0), offer("offer.accepted", 2 * DAY), offer("offer.declined", 60)]
     )
-    accepted = series("cs_offers", kind="upsell", outcome="accepted")
-    declined = series("cs_offers", kind="upsell", outcome="declined")
+    accepted = slot("cs_offers", kind="upsell", outcome="accepted")
+    declined = slot("cs_offers", kind="upsell", outcome="declined")
     at = seconds(BASE)
     assert deltas[2] == {
         (accepted, at + 2 * 86400): -1,
         (declined, at + 3600): 1,
-        (series("cs_offers_total", kind="upsell", outcome="accepted"), None): -1,
-        (series("cs_offers_total", kind="upsell", outcome="declined"), None): 1,
+        (slot("cs_offers_total", kind="upsell", outcome="accepted"), None): -1,
+        (slot("cs_offers_total", kind="upsell", outcome="declined"), None): 1,
     }
     assert offers(read) == {"presented": 1, "accepted": 0, "declined": 1}
 
@@ -198,4 +198,4 @@ def test_prune_keeps_every_id() -> None:
     assert DOMAIN.contributions(state) == before
     late = event("referral.sent", "c1", 400 * DAY)  # the same referral a year later
     _, delta = DOMAIN.apply(state, MODEL[late["type"]].model_validate(late))
-    assert (series("cs_referrals_total", outcome="sent"), None) not in delta
+    assert (slot("cs_referrals_total", outcome="sent"), None) not in delta

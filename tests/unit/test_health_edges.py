@@ -12,6 +12,7 @@ from streams.engine.joined import FAMILY as HEALTH
 from streams.engine.joined import JoinedRecord
 from streams.engine.offline import OfflineRun
 from streams.engine.records import customer_key, dumps, loads
+from streams.metrics.base import key_of
 from streams.metrics.health import HealthConfig, Inputs, _span, assess, next_change, sentiment_source
 from streams.metrics.health_series import health_contributions
 from streams.settings import load_settings
@@ -66,11 +67,11 @@ def test_an_account_at_the_large_threshold_counts_once_as_large() -> None:
     at_threshold = assess(Inputs(mrr=CONFIG.large_mrr, seats=1, past_due=1), CLOCK, CONFIG)
     assert at_threshold is not None and at_threshold.band == "critical"
     out = health_contributions(at_threshold, None, CONFIG)
-    large = {key: value for (key, _), value in out.items() if key[0] == "cs_customers_health_large"}
+    large = {key_of(k): v for (k, _), v in out.items() if key_of(k)[0] == "cs_customers_health_large"}
     assert large == {("cs_customers_health_large", (("band", "critical"),)): 1}
     below = assess(Inputs(mrr=CONFIG.large_mrr - 1, seats=1, past_due=1), CLOCK, CONFIG)
     assert not any(
-        key[0] == "cs_customers_health_large" for key, _ in health_contributions(below, None, CONFIG)
+        key_of(k)[0] == "cs_customers_health_large" for k, _ in health_contributions(below, None, CONFIG)
     )
 
 

@@ -13,7 +13,7 @@ from streams.engine.build import build_engine
 from streams.engine.offline import DictStore
 from streams.exposition import SumsCollector
 from streams.metrics.aggregate import PartitionSums, bucket_size
-from streams.metrics.base import add, series
+from streams.metrics.base import add, series, slot_of
 from streams.settings import load_settings
 from tests.factories import messages
 
@@ -30,7 +30,7 @@ def test_the_horizon_is_the_oldest_second_the_widest_window_still_sees() -> None
     sums = PartitionSums({"30d": 30 * DAY})
     clock = 100 * 108000 + 5  # 30d buckets are 30 h (108000 s)
     key = series("cs_x")
-    sums.add({(key, 8316000): 1, (key, 8315999): 10})
+    sums.add({(slot_of(key), 8316000): 1, (slot_of(key), 8315999): 10})
     sums.advance(clock)
     # the window reads buckets above (clock - W) // size = 76: from second 77 * 108000
     assert sums.horizon() == 8316000

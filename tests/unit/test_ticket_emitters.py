@@ -7,6 +7,7 @@ and check what each writes, so a change in a factory is caught too.
 from __future__ import annotations
 
 from streams.metrics import tickets
+from streams.metrics.base import Delta, slot_of
 from streams.metrics.histograms import observe
 
 S = 10**6  # one second in microseconds
@@ -14,13 +15,13 @@ S = 10**6  # one second in microseconds
 
 def _total(event: str, channel: str, priority: str) -> tuple:
     return (
-        ("cs_tickets_total", (("channel", channel), ("event", event), ("priority", priority))),
+        slot_of(("cs_tickets_total", (("channel", channel), ("event", event), ("priority", priority)))),
         None,
     )
 
 
 def test_count_emitter_adds_n_tickets_of_its_event() -> None:
-    out: dict = {}
+    out = Delta()
     tickets._count("resolved")(out, ("email", "high", 3), 1)
     assert out == {_total("resolved", "email", "high"): 3}
     tickets._count("reopened")(out, ("chat", "low", 2), -1)
@@ -30,7 +31,7 @@ def test_count_emitter_adds_n_tickets_of_its_event() -> None:
 
 
 def _observed(name: str, micros: int, at: int | None, labels: tuple, sign: int = 1) -> dict:
-    out: dict = {}
+    out = Delta()
     observe(out, name, micros, at, labels, sign)
     return out
 
@@ -38,7 +39,7 @@ def _observed(name: str, micros: int, at: int | None, labels: tuple, sign: int =
 def test_first_response_emitter_counts_the_reply_and_observes_four_histograms() -> None:
     emit = tickets._durations("first_response", first_reply=True)
     cp = (("channel", "email"), ("priority", "high"))
-    out: dict = {}
+    out = Delta()
     emit(out, ("email", "high", 90 * S, 5, 30 * S), 1)
     expected = {
         _total("first_replied", "email", "high"): 1,
@@ -56,7 +57,7 @@ def test_first_response_emitter_counts_the_reply_and_observes_four_histograms() 
 def test_resolution_emitter_without_business_hours_observes_wall_time_only() -> None:
     emit = tickets._durations("resolution", first_reply=False)
     cp = (("channel", "chat"), ("priority", "low"))
-    out: dict = {}
+    out = Delta()
     emit(out, ("chat", "low", 3600 * S, 7, None), -1)
     assert out == {
         **_observed("cs_resolution_seconds", 3600 * S, None, cp, -1),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from schemas.events import TicketEvent
-from streams.metrics.base import Due, series
+from streams.metrics.base import Due, slot
 from streams.metrics.tickets import TicketDomain
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -30,7 +30,7 @@ def test_the_deadline_of_a_ticket_created_mid_second_is_the_next_whole_second() 
         }
     )
     _, delta = domain.apply(domain.new_state(), created)
-    key = series("cs_tickets_first_response_overdue", priority="urgent")
+    key = slot("cs_tickets_first_response_overdue", priority="urgent")
     due = [at for (k, at) in delta if k == key]
     assert due == [Due(S0 + 3601)]  # 0.5 s + 3600 s, rounded up
     assert isinstance(due[0].deadline, int)

@@ -11,7 +11,7 @@ import pytest
 
 from schemas.events import TicketEvent
 from streams.metrics.aggregate import PartitionSums, read_all
-from streams.metrics.base import Contributions, Due, Outcome, add_into, series
+from streams.metrics.base import Contributions, Due, Outcome, add_into, key_of, series, slot
 from streams.metrics.tickets import TicketDomain, TicketState
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
@@ -114,8 +114,8 @@ def test_reopen_after_one_touch_solve_moves_one_to_multi_in_resolution_window() 
     assert touch(run.read(), "one") == 1
     delta = run(ev("reopened", 2 * 86400))
     resolved_at = S0 + 120
-    assert delta[(series("cs_tickets_resolved", touch="one"), resolved_at)] == -1
-    assert delta[(series("cs_tickets_resolved", touch="multi"), resolved_at)] == 1
+    assert delta[(slot("cs_tickets_resolved", touch="one"), resolved_at)] == -1
+    assert delta[(slot("cs_tickets_resolved", touch="multi"), resolved_at)] == 1
     r = run.read()
     assert touch(r, "multi") == 1 and touch(r, "one") == 0
     assert touch(r, "multi", "1h") == 0  # counted where the resolution was, 2 days ago
@@ -125,7 +125,7 @@ def test_reopen_after_one_touch_solve_moves_one_to_multi_in_resolution_window() 
 def test_reopen_before_any_reply_stays_none_and_is_overdue_again() -> None:
     run = Run()
     run(created(0), ev("resolved", 60))
-    due = (series("cs_tickets_first_response_overdue", priority="normal"), Due(S0 + 86400))
+    due = (slot("cs_tickets_first_response_overdue", priority="normal"), Due(S0 + 86400))
     assert due not in run.sums
     run(ev("reopened", 120))
     assert touch(run.read(), "none") == 1
@@ -142,7 +142,7 @@ def test_agent_initiated_ticket_is_left_out_of_frt_and_touches() -> None:
     assert r["cs_resolution_seconds_count,channel=email,priority=normal"] == 1
     run2 = Run()
     run2(created(0, initiated_by="agent"))
-    assert not any(k[0][0] == "cs_tickets_first_response_overdue" for k in run2.sums)
+    assert not any(key_of(k[0])[0] == "cs_tickets_first_response_overdue" for k in run2.sums)
     assert run2.read()[OPEN] == 1
 
 

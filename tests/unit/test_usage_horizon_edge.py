@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from schemas.events import UsageEvent
+from streams.metrics.base import slot_of
 from streams.metrics.usage import UsageDomain
 
 DOMAIN = UsageDomain()
@@ -23,4 +24,4 @@ def test_a_use_at_the_horizon_adds_its_feature_entry() -> None:
     )
     _, delta = DOMAIN.apply(state, event, H)
     assert state.users["u1"].tolist() == [H, H, 0, H]
-    assert delta[(("cs_feature_users", (("feature", "export"),)), H)] == 1
+    assert delta[(slot_of(("cs_feature_users", (("feature", "export"),))), H)] == 1
