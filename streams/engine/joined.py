@@ -30,10 +30,10 @@ from streams.engine.messages import Store
 from streams.engine.records import CUSTOMER_PREFIX, dumps, loads
 from streams.engine.timers import Timers
 from streams.metrics.aggregate import PartitionSums
-from streams.metrics.base import Contributions, diff
+from streams.metrics.base import Sink
 from streams.metrics.health import Assessment, HealthConfig, assess, next_change, time_to_value
 from streams.metrics.health_inputs import EXTRACTORS, extract, inputs
-from streams.metrics.health_series import health_contributions, scored_contributions
+from streams.metrics.health_series import health_contributions, scored, write_scored
 
 FAMILY = "health"
 _pack = msgspec.msgpack.Encoder().encode
@@ -76,18 +76,15 @@ class Last:
 
     @staticmethod
     def of(assessment: Assessment | None, ttv: tuple[int, int] | None, settings: int) -> Sequence[Any]:
-        head = [None, 0, 0, None] if assessment is None else [*_scored(assessment), _digest(assessment)]
+        head = [None, 0, 0, None] if assessment is None else [*scored(assessment), _digest(assessment)]
         return [*head, *(ttv or (None, None)), settings]
 
     @staticmethod
-    def contributions(last: Sequence[Any], config: HealthConfig) -> Contributions:
+    def write(last: Sequence[Any], out: Sink, config: HealthConfig, sign: int = 1) -> None:
+        """Write what `last` contributes into `out` (sign -1 takes it back)."""
         band, mrr, score, _, micros, at, _ = last
-        scored = None if band is None else (band, mrr, score)
-        return scored_contributions(scored, None if micros is None else (micros, at), config)
-
-
-def _scored(assessment: Assessment) -> tuple[str, int, int]:
-    return assessment.band, assessment.mrr, assessment.score
+        numbers = None if band is None else (band, mrr, score)
+        write_scored(out, numbers, None if micros is None else (micros, at), config, sign)
 
 
 def _digest(assessment: Assessment) -> int:
@@ -185,7 +182,7 @@ class HealthProcessor:
             if record.partition not in partitions or timers is None:
                 continue  # not ours (any more)
             found = self._assess(record)
-            timers.set(key, found[2])
+            timers.set(key, found[1])
             if found[0] is not None or record.version:
                 out.append(Account(_customer(key), record.partition, record.clock, found[0], record.version))
         return out
@@ -202,9 +199,9 @@ class HealthProcessor:
                 continue  # a standby or revoked copy: not ours to expose
             sums = self.sums_for(record.partition)
             found = self._assess(record)
-            sums.add(found[1])
+            sums.add(health_contributions(found[0], found[2], self.config))
             sums.advance(record.clock)
-            self.timers[record.partition].set(key, found[2])
+            self.timers[record.partition].set(key, found[1])
             if found[0] is not None or record.version:  # scored now, or once (a removal)
                 accounts.append(
                     Account(_customer(key), record.partition, record.clock, found[0], record.version)
@@ -249,9 +246,10 @@ class HealthProcessor:
             record.parts.update(parts)
             record.clock = clock
             after = self._assess(record)
-            record.last = Last.of(after[0], after[3], self.settings_id)
-            sums.add(diff(Last.contributions(before, self.config), after[1]))
-            timers.set(key, after[2])
+            record.last = Last.of(after[0], after[2], self.settings_id)
+            Last.write(before, sums, self.config, -1)
+            Last.write(record.last, sums, self.config)
+            timers.set(key, after[1])
             if before[3] != record.last[3]:
                 record.version += 1
                 changed.append(Account(_customer(key), partition, clock, after[0], record.version))
@@ -260,15 +258,11 @@ class HealthProcessor:
         store.checkpoint(checkpoint_key(partition), dump_sums(sums))
         return changed
 
-    def _assess(
-        self, record: JoinedRecord
-    ) -> tuple[Assessment | None, Contributions, int | None, tuple[int, int] | None]:
-        """(assessment, contributions, next change, time to value) of the record now."""
+    def _assess(self, record: JoinedRecord) -> tuple[Assessment | None, int | None, tuple[int, int] | None]:
+        """(assessment, next change, time to value) of the record now."""
         facts = inputs(record.parts)
         assessment = assess(facts, record.clock, self.config)
-        ttv = time_to_value(facts)
-        contributions = health_contributions(assessment, ttv, self.config)
-        return assessment, contributions, next_change(facts, record.clock, self.config), ttv
+        return assessment, next_change(facts, record.clock, self.config), time_to_value(facts)
 
     def _last(self, record: JoinedRecord) -> Sequence[Any]:
         """What the record's last assessment added to the sums: as kept, or, for a record
@@ -280,7 +274,7 @@ class HealthProcessor:
         if not record.parts:  # new: it has contributed nothing
             return Last.NONE
         found = self._assess(record)
-        return Last.of(found[0], found[3], self.settings_id)
+        return Last.of(found[0], found[2], self.settings_id)
 
 
 def joined_clock(processors: Iterable[Any], partition: int) -> int:

@@ -10,6 +10,7 @@ from streams.engine.joined import FAMILY as HEALTH
 from streams.engine.joined import JoinedRecord, Last, settings_id
 from streams.engine.offline import OfflineRun
 from streams.engine.records import CUSTOMER_PREFIX, customer_key
+from streams.metrics.base import Delta
 from streams.metrics.health import Assessment, HealthConfig
 from streams.metrics.health_series import health_contributions
 from streams.settings import load_settings
@@ -54,8 +55,14 @@ def test_the_last_contributions_are_the_assessments_own() -> None:
     for assessment in (None, scored, large):
         for ttv in (None, (90_000_000, 1_800_000_000)):
             want = health_contributions(assessment, ttv, CONFIG)
-            assert Last.contributions(Last.of(assessment, ttv, 0), CONFIG) == want
-    assert Last.contributions(Last.NONE, CONFIG) == {}
+            got = Delta()
+            Last.write(Last.of(assessment, ttv, 0), got, CONFIG)
+            assert got == want
+            Last.write(Last.of(assessment, ttv, 0), got, CONFIG, -1)
+            assert got == {}
+    nothing = Delta()
+    Last.write(Last.NONE, nothing, CONFIG)
+    assert nothing == {}
 
 
 def test_the_digest_tells_apart_every_thing_an_account_shows() -> None:
