@@ -99,17 +99,12 @@ class Delta(dict[Key, int]):
         if value:
             add(self, (key, at), value)
 
-    def add(self, delta: Mapping[Key, int]) -> None:
-        add_into(self, delta)
-
 
 class Sink(Protocol):
     """Where `Domain.apply_into` writes its delta: a `Delta`, or a partition's sums
     (`PartitionSums`) so that the engine's step builds no dict per event."""
 
     def bump(self, key: Slot, at: At, value: int) -> None: ...
-
-    def add(self, delta: Mapping[Key, int]) -> None: ...
 
 
 H = TypeVar("H", bound=tuple[Any, ...])

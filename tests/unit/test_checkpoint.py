@@ -81,3 +81,13 @@ def test_records_ahead_of_the_checkpoint_rebuild_the_partition_when_their_batch_
     assert fresh.sums[0].read() != want  # the checkpoint alone misses the second batch
     fresh.process(0, second, store, NOW)  # not committed: it comes again
     assert fresh.sums[0].read() == want
+
+
+def test_each_series_is_written_once_however_many_checkpoints_were_taken():
+    # positions of series keys are kept from one snapshot to the next (a checkpoint goes
+    # with every batch): a series must not be listed again each time
+    live, _ = _fed()
+    first = live.sums[0].snapshot()
+    again = live.sums[0].snapshot()
+    assert len(again["k"]) == len(first["k"]) == len({repr(k) for k in first["k"]})
+    assert again["t"] == first["t"]
