@@ -91,3 +91,9 @@ def test_each_series_is_written_once_however_many_checkpoints_were_taken():
     again = live.sums[0].snapshot()
     assert len(again["k"]) == len(first["k"]) == len({repr(k) for k in first["k"]})
     assert again["t"] == first["t"]
+
+
+def test_checkpointed_buckets_are_whole_numbers():
+    live, _ = _fed()
+    cells = [cell for grid in live.sums[0].snapshot()["g"].values() for cell in grid]
+    assert cells and all(type(index) is int for _, index, _ in cells)
