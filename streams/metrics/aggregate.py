@@ -95,7 +95,7 @@ class PartitionSums:
             per[deadline] = per.get(deadline, 0) + value
 
     def add(self, delta: Mapping[Key, int]) -> None:
-        """Every entry of a delta (a rebuild's records, a diff of assessments)."""
+        """Every entry of a delta (a rebuild's records)."""
         bump = self.bump
         for (key, at), value in delta.items():
             bump(key, at, value)

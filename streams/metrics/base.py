@@ -25,9 +25,10 @@ turn each series into its exported unit.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, Generic, Protocol, TypeVar
 
 Labels = tuple[tuple[str, str], ...]
@@ -68,8 +69,10 @@ def slot_of(key: SeriesKey) -> Slot:
     return found
 
 
+@lru_cache(maxsize=1 << 14)
 def slot(name: str, **labels: str) -> Slot:
-    """The interned number of `series(name, **labels)`."""
+    """The interned number of `series(name, **labels)`; cached, as domains ask for the
+    slots of label values (ratings, channels, features) at every event."""
     return slot_of(series(name, **labels))
 
 
@@ -122,20 +125,6 @@ def add_into(target: Contributions, delta: Mapping[Key, int], sign: int = 1) -> 
     """target += sign * delta, dropping keys that reach zero."""
     for key, value in delta.items():
         add(target, key, sign * value)
-
-
-def diff(old: Mapping[Key, int], new: Mapping[Key, int]) -> Contributions:
-    """new - old, without zero entries."""
-    out = Delta(new)
-    add_into(out, old, -1)
-    return out
-
-
-def total(parts: Iterable[Mapping[Key, int]]) -> Contributions:
-    out = Delta()
-    for part in parts:
-        add_into(out, part)
-    return out
 
 
 class Outcome(StrEnum):

@@ -10,11 +10,10 @@ them) and, for the windows, the responses newer than the prune horizon grouped b
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from schemas.events import SCORE_RANGES, SurveyEvent
-from streams.metrics.base import Contributions, Delta, DeltaApply, Outcome, Sink, Slot, series, slot_of
+from streams.metrics.base import Contributions, Delta, DeltaApply, Outcome, Sink, slot
 from streams.metrics.catalogue import scales_for
 from streams.metrics.eventtime import micros, seconds
 
@@ -46,21 +45,16 @@ class SurveyState:
     latest: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
-@lru_cache(maxsize=256)
-def _slot(name: str, **labels: str) -> Slot:
-    return slot_of(series(name, **labels))
-
-
 def _response(out: Sink, at: int, survey: str, score: int, n: int) -> None:
     """Windowed contributions of n responses with the same second, survey, score."""
-    out.bump(_slot("cs_survey_responses", survey=survey, rating=rating(survey, score)), at, n)
-    out.bump(_slot("cs_survey_score_sum", survey=survey), at, score * n)
+    out.bump(slot("cs_survey_responses", survey=survey, rating=rating(survey, score)), at, n)
+    out.bump(slot("cs_survey_score_sum", survey=survey), at, score * n)
 
 
 def _alltime(out: Sink, survey: str, score: int, n: int) -> None:
-    key = _slot("cs_survey_responses_total", survey=survey, rating=rating(survey, score))
+    key = slot("cs_survey_responses_total", survey=survey, rating=rating(survey, score))
     out.bump(key, None, n)
-    out.bump(_slot("cs_survey_score_sum_total", survey=survey), None, score * n)
+    out.bump(slot("cs_survey_score_sum_total", survey=survey), None, score * n)
 
 
 class SurveyDomain(DeltaApply[SurveyState, SurveyEvent]):
@@ -81,14 +75,14 @@ class SurveyDomain(DeltaApply[SurveyState, SurveyEvent]):
         counts = state.counts.setdefault(survey, [0] * (high + 1))
         counts[score] += 1
         _keep_latest(state, survey, micros(event.occurred_at), score)
-        slot = (at, survey, score)
-        state.recent[slot] = state.recent.get(slot, 0) + 1
+        cell = (at, survey, score)
+        state.recent[cell] = state.recent.get(cell, 0) + 1
         _alltime(out, survey, score, 1)
         _response(out, at, survey, score, 1)
         # a whitespace-only comment carries no feedback
         if event.comment and event.comment.strip():
             state.comments[survey] = state.comments.get(survey, 0) + 1
-            out.bump(_slot("cs_survey_comments_total", survey=survey), None, 1)
+            out.bump(slot("cs_survey_comments_total", survey=survey), None, 1)
         return Outcome.APPLIED
 
     def contributions(self, state: SurveyState) -> Contributions:
@@ -98,14 +92,14 @@ class SurveyDomain(DeltaApply[SurveyState, SurveyEvent]):
                 if n:
                     _alltime(out, survey, score, n)
         for survey, n in state.comments.items():
-            out.bump(_slot("cs_survey_comments_total", survey=survey), None, n)
+            out.bump(slot("cs_survey_comments_total", survey=survey), None, n)
         for (at, survey, score), n in state.recent.items():
             _response(out, at, survey, score, n)
         return out
 
     def prune(self, state: SurveyState, horizon: int) -> None:
-        for slot in [s for s in state.recent if s[0] < horizon]:
-            del state.recent[slot]
+        for old in [s for s in state.recent if s[0] < horizon]:
+            del state.recent[old]
 
     def dump(self, state: SurveyState) -> Any:
         return {

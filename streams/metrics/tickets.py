@@ -221,11 +221,6 @@ def _total(event: str, ch: str, pr: str) -> Slot:
     return slot("cs_tickets_total", event=event, channel=ch, priority=pr)
 
 
-@lru_cache(maxsize=1024)
-def _slot(name: str, **labels: str) -> Slot:
-    return slot(name, **labels)
-
-
 def _created(out: Sink, part: Any, sign: int) -> None:
     out.bump(_total("created", *part), None, sign)
 
@@ -257,17 +252,17 @@ def _count(event: str) -> Emitter:
 
 def _touch(out: Sink, part: Any, sign: int) -> None:
     touch, at = part
-    out.bump(_slot("cs_tickets_resolved", touch=touch), at, sign)
+    out.bump(slot("cs_tickets_resolved", touch=touch), at, sign)
 
 
 def _open(out: Sink, part: Any, sign: int) -> None:
     ch, pr = part
-    out.bump(_slot("cs_tickets_open", channel=ch, priority=pr), None, sign)
+    out.bump(slot("cs_tickets_open", channel=ch, priority=pr), None, sign)
 
 
 def _overdue(out: Sink, part: Any, sign: int) -> None:
     pr, deadline = part
-    out.bump(_slot("cs_tickets_first_response_overdue", priority=pr), Due(deadline), sign)
+    out.bump(slot("cs_tickets_first_response_overdue", priority=pr), Due(deadline), sign)
 
 
 Emitter = Callable[[Sink, Any, int], None]

@@ -24,30 +24,27 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from schemas.events import UsageEvent
-from streams.metrics.base import Contributions, Delta, DeltaApply, Outcome, Sink, Slot, series, slot_of
+from streams.metrics.base import Contributions, Delta, DeltaApply, Outcome, Sink, Slot, slot
 from streams.metrics.catalogue import scales_for
 from streams.metrics.eventtime import micros, seconds
 
-ACTIVE_USERS = slot_of(series("cs_active_users"))
-ACTIVE_ACCOUNTS = slot_of(series("cs_active_accounts"))
-USERS_NEW = slot_of(series("cs_users_new"))
-USERS_TOTAL = slot_of(series("cs_users_total"))
+ACTIVE_USERS = slot("cs_active_users")
+ACTIVE_ACCOUNTS = slot("cs_active_accounts")
+USERS_NEW = slot("cs_users_new")
+USERS_TOTAL = slot("cs_users_total")
 FIRST, LAST, PAIRS = 0, 1, 2  # offsets in a user's list; feature pairs start at PAIRS
 NEVER_USED = 2**63 - 1  # a feature's first use before any is known
 
 
-@lru_cache(maxsize=4096)
 def feature_users(feature: str) -> Slot:
-    return slot_of(series("cs_feature_users", feature=feature))
+    return slot("cs_feature_users", feature=feature)
 
 
-@lru_cache(maxsize=4096)
 def product_uses(feature: str) -> Slot:
-    return slot_of(series("cs_product_uses_total", feature=feature))
+    return slot("cs_product_uses_total", feature=feature)
 
 
 @dataclass(slots=True)
@@ -86,11 +83,11 @@ def _move(out: Sink, key: Slot, old: int | None, new: int) -> None:
 def _touch_feature(out: Sink, state: UsageState, user: array[int], index: int, at: int, horizon: int) -> None:
     """Move the (user, feature) last use forward to `at`."""
     key = feature_users(state.features[index])
-    for slot in range(PAIRS, len(user), 2):
-        if user[slot] == index:
-            if at > user[slot + 1]:
-                _move(out, key, user[slot + 1], at)
-                user[slot + 1] = at
+    for pos in range(PAIRS, len(user), 2):
+        if user[pos] == index:
+            if at > user[pos + 1]:
+                _move(out, key, user[pos + 1], at)
+                user[pos + 1] = at
             return
     if at >= horizon:  # older than the horizon: no window sees it, prune would drop it
         user.extend((index, at))
@@ -144,17 +141,17 @@ class UsageDomain(DeltaApply[UsageState, UsageEvent]):
             out.bump(USERS_TOTAL, None, 1)
             out.bump(USERS_NEW, user[FIRST], 1)
             out.bump(ACTIVE_USERS, user[LAST], 1)
-            for slot in range(PAIRS, len(user), 2):
-                out.bump(feature_users(state.features[user[slot]]), user[slot + 1], 1)
+            for pos in range(PAIRS, len(user), 2):
+                out.bump(feature_users(state.features[user[pos]]), user[pos + 1], 1)
         return out
 
     def prune(self, state: UsageState, horizon: int) -> None:
         for user_id, user in state.users.items():
-            if any(user[slot] < horizon for slot in range(PAIRS + 1, len(user), 2)):
+            if any(user[pos] < horizon for pos in range(PAIRS + 1, len(user), 2)):
                 kept = array("q", (user[FIRST], user[LAST]))
-                for slot in range(PAIRS, len(user), 2):
-                    if user[slot + 1] >= horizon:
-                        kept += user[slot : slot + 2]
+                for pos in range(PAIRS, len(user), 2):
+                    if user[pos + 1] >= horizon:
+                        kept += user[pos : pos + 2]
                 state.users[user_id] = kept
 
     def dump(self, state: UsageState) -> Any:
